@@ -1,0 +1,1 @@
+"""Alembic migration environment and revision scripts for the local database."""

@@ -1,0 +1,1 @@
+"""Icons, themes, prompt templates and sample data shipped with the app."""

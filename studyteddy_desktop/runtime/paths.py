@@ -1,0 +1,129 @@
+"""The layout of a data directory, and the short socket directory when its path is too long."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyteddy_desktop.domain.errors import DataDirectoryError
+
+# sun_path holds 108 bytes on Linux (104 on macOS); keep room for the longest socket name.
+_SOCKET_PATH_LIMIT = 100
+_LONGEST_SOCKET_NAME = ".s.PGSQL.5432.lock"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Every file and directory the app keeps under one data directory."""
+
+    root: Path
+
+    @classmethod
+    def from_string(cls, root: str) -> DataPaths:
+        return cls(Path(root))
+
+    @property
+    def postgres_home(self) -> Path:
+        return self.root / "postgres"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.postgres_home / "data"
+
+    @property
+    def postgres_log(self) -> Path:
+        return self.postgres_home / "server.log"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.root / "redis"
+
+    @property
+    def redis_config(self) -> Path:
+        return self.redis_dir / "redis.conf"
+
+    @property
+    def redis_log(self) -> Path:
+        return self.redis_dir / "redis.log"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def clients_dir(self) -> Path:
+        return self.run_dir / "clients"
+
+    @property
+    def lifecycle_lock(self) -> Path:
+        return self.run_dir / "lifecycle.lock"
+
+    @property
+    def worker_lock(self) -> Path:
+        return self.run_dir / "worker.lock"
+
+    @property
+    def worker_pid(self) -> Path:
+        return self.run_dir / "worker.pid"
+
+    @property
+    def redis_pid(self) -> Path:
+        return self.run_dir / "redis.pid"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def worker_log(self) -> Path:
+        return self.logs_dir / "worker.log"
+
+    @property
+    def app_log(self) -> Path:
+        return self.logs_dir / "app.log"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.root / "files"
+
+    @property
+    def socket_dir(self) -> Path:
+        """Where the unix sockets live: inside run/ unless that path is too long for a socket."""
+        preferred = self.run_dir / "sockets"
+        if len(os.fsencode(preferred / _LONGEST_SOCKET_NAME)) <= _SOCKET_PATH_LIMIT:
+            return preferred
+        digest = hashlib.sha256(os.fsencode(self.root)).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"studyteddy-{os.getuid()}-{digest}"
+
+    @property
+    def postgres_socket_dir(self) -> Path:
+        return self.socket_dir / "postgres"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.socket_dir / "redis.sock"
+
+    def prepare(self) -> None:
+        """Create the directories, or explain why the data directory cannot be used."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for private in (self.run_dir, self.socket_dir):
+                # Only a new directory gets its mode: another process may have opened an existing
+                # one to the database server's own user (when running as root).
+                if not private.exists():
+                    private.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for directory in (self.clients_dir, self.logs_dir, self.redis_dir, self.files_dir,
+                              self.postgres_home):
+                directory.mkdir(parents=True, exist_ok=True)
+            probe = self.run_dir / f".write-probe-{os.getpid()}"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as error:
+            raise DataDirectoryError(
+                f"Study Teddy cannot use the data directory {self.root}: {error.strerror or error}. "
+                "Choose another folder with --data-dir or fix its permissions.",
+                details=str(error),
+            ) from error

@@ -1,0 +1,109 @@
+"""Bringing up, attaching to and shutting down everything the app needs, in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.runtime.app_instances import AppInstanceRegistry, exclusive_lock
+from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
+from studyteddy_desktop.runtime.bundled_redis import BundledRedis
+from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.worker_process import WorkerProcess
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, float], None]
+_LIFECYCLE_WAIT_S = 120
+
+
+def _render(url: sa.URL | str) -> str:
+    return url.render_as_string(hide_password=False) if isinstance(url, sa.URL) else url
+
+
+class ServiceRuntime:
+    """Starts (or attaches to) PostgreSQL, Redis and the worker; the last app process out stops them."""
+
+    def __init__(self, settings: Settings, *, with_worker: bool = True) -> None:
+        self.settings = settings
+        self.paths = DataPaths(settings.data_dir)
+        self.with_worker = with_worker
+        self.registry = AppInstanceRegistry(self.paths)
+        self.postgres = BundledPostgres(self.paths) if settings.uses_bundled_postgres else None
+        self.redis = BundledRedis(self.paths) if settings.uses_bundled_redis else None
+        self.worker: WorkerProcess | None = None
+        self.endpoints: RuntimeEndpoints | None = None
+
+    def start(self, progress: ProgressCallback | None = None) -> RuntimeEndpoints:
+        report = progress or (lambda _step, _fraction: None)
+        report("Preparing your data folder", 0.05)
+        self.paths.prepare()
+        with exclusive_lock(self.paths.lifecycle_lock, timeout=_LIFECYCLE_WAIT_S, purpose="starting up"):
+            self.registry.register()
+            try:
+                return self._start_locked(report)
+            except BaseException:
+                self.registry.unregister()
+                raise
+
+    def _start_locked(self, report: ProgressCallback) -> RuntimeEndpoints:
+        from studyteddy_desktop.db.migrate import upgrade_to_head
+
+        report("Starting the database", 0.15)
+        database_url = _render(self.postgres.url) if self.postgres else self.settings.database_url
+        if self.postgres:
+            self.postgres.ensure_running()
+        assert database_url is not None
+        report("Updating the database schema", 0.55)
+        engine = sa.create_engine(database_url, poolclass=sa.NullPool)
+        try:
+            upgrade_to_head(engine)
+        finally:
+            engine.dispose()
+        report("Starting the job queue", 0.75)
+        redis_url = self.redis.url if self.redis else self.settings.redis_url
+        if self.redis:
+            self.redis.ensure_running()
+        assert redis_url is not None
+        self.endpoints = RuntimeEndpoints(
+            data_dir=str(self.paths.root), database_url=database_url, redis_url=redis_url,
+            bundled_postgres=self.postgres is not None, bundled_redis=self.redis is not None)
+        if self.with_worker:
+            report("Starting the worker", 0.9)
+            self.worker = WorkerProcess(self.paths, database_url=database_url, redis_url=redis_url,
+                                        stop_servers_when_orphaned=True)
+            self.worker.ensure_running()
+        report("Ready", 1.0)
+        return self.endpoints
+
+    def stop(self) -> bool:
+        """Leave the data directory; True when this was the last app process and servers stopped."""
+        with exclusive_lock(self.paths.lifecycle_lock, timeout=_LIFECYCLE_WAIT_S, purpose="shutting down"):
+            self.registry.unregister()
+            if self.registry.others_alive():
+                return False
+            if self.worker is None and self.endpoints is not None:
+                self.worker = WorkerProcess(self.paths, database_url=self.endpoints.database_url,
+                                            redis_url=self.endpoints.redis_url,
+                                            stop_servers_when_orphaned=True)
+            if self.worker is not None:
+                self.worker.stop()
+            if self.redis is not None:
+                self.redis.stop()
+            if self.postgres is not None:
+                self.postgres.stop()
+            return True
+
+
+def stop_orphaned_servers(paths: DataPaths) -> None:
+    """Called by a worker whose apps all died: stop the bundled servers if still nobody uses them."""
+    registry = AppInstanceRegistry(paths)
+    with exclusive_lock(paths.lifecycle_lock, timeout=10, purpose="cleaning up"):
+        if registry.others_alive():
+            return
+        BundledRedis(paths).stop()
+        BundledPostgres(paths).stop()

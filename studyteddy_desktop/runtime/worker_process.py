@@ -1,0 +1,72 @@
+"""Starting and stopping the worker process that runs the huey consumer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from studyteddy_desktop.domain.errors import ServiceStartError
+from studyteddy_desktop.runtime.app_instances import is_locked
+from studyteddy_desktop.runtime.log_tail import log_tail
+from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.process_identity import process_matches, read_pid, wait_for_exit
+
+_WORKER_MODULE = "studyteddy_desktop.worker"
+_START_TIMEOUT_S = 30
+
+
+class WorkerProcess:
+    """One worker per data directory; it holds run/worker.lock for as long as it lives."""
+
+    def __init__(self, paths: DataPaths, *, database_url: str, redis_url: str,
+                 stop_servers_when_orphaned: bool) -> None:
+        self.paths = paths
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.stop_servers_when_orphaned = stop_servers_when_orphaned
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def running_pid(self) -> int | None:
+        if not is_locked(self.paths.worker_lock):
+            return None
+        pid = read_pid(self.paths.worker_pid)
+        if process_matches(pid, cmdline_marker=_WORKER_MODULE):
+            return pid
+        return None
+
+    def ensure_running(self) -> bool:
+        if self.running_pid() is not None:
+            return False
+        command = [sys.executable, "-m", _WORKER_MODULE, "--data-dir", str(self.paths.root),
+                   "--database-url", self.database_url, "--redis-url", self.redis_url]
+        if self.stop_servers_when_orphaned:
+            command.append("--stop-servers-when-orphaned")
+        self.paths.worker_pid.unlink(missing_ok=True)
+        with self.paths.worker_log.open("ab") as log_file:
+            # Its own session: a Ctrl+C in the launching terminal must not kill it mid-task.
+            self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
+                                           stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while self.running_pid() is None:
+            if self._child.poll() is not None or time.monotonic() > deadline:
+                raise ServiceStartError("The Study Teddy worker would not start.",
+                                        details=log_tail(self.paths.worker_log))
+            time.sleep(0.02)
+        return True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        pid = self.running_pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            if not wait_for_exit(pid, timeout) and process_matches(pid, cmdline_marker=_WORKER_MODULE):
+                os.kill(pid, signal.SIGKILL)
+                wait_for_exit(pid, 2.0)
+        if self._child is not None:
+            try:
+                self._child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+            self._child = None

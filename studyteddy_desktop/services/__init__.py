@@ -1,0 +1,1 @@
+"""The embedded service layer: the in-process API the UI and the CLI call."""

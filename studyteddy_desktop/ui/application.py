@@ -1,0 +1,62 @@
+"""Starts the Qt application: window first, services in the background, clean stop on quit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.ui.app_controller import AppController
+from studyteddy_desktop.ui.app_icon import app_icon
+from studyteddy_desktop.ui.main_window import MainWindow
+from studyteddy_desktop.ui.startup_trace import exit_when_ready, trace
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv or [sys.argv[0] if sys.argv else "studyteddy"])
+    app.setApplicationName("Study Teddy")
+    app.setApplicationDisplayName("Study Teddy")
+    app.setOrganizationName("Study Teddy")
+    app.setDesktopFileName("studyteddy")
+    app.setWindowIcon(app_icon())
+    app.setStyle("Fusion")
+    return app
+
+
+def connect_window(window: MainWindow, controller: AppController) -> None:
+    """Wire the controller's lifecycle into the window."""
+    controller.progressed.connect(window.show_startup_progress)
+    controller.ready.connect(window.show_ready)
+    controller.failed.connect(window.show_startup_failure)
+    window.retry_requested.connect(controller.start)
+
+
+def run_gui(settings: Settings) -> int:
+    app = create_application()
+    window = MainWindow(settings)
+    controller = AppController(settings)
+    connect_window(window, controller)
+    window.quit_requested.connect(app.quit)
+    window.show()
+    QTimer.singleShot(0, lambda: trace("window-shown"))
+    controller.ready.connect(lambda _services: trace("services-ready"))
+    window.health_reported.connect(
+        lambda report: trace("services-healthy" if report.healthy else "services-unhealthy"))
+    if exit_when_ready():
+        window.health_reported.connect(lambda _report: QTimer.singleShot(0, window.close))
+        controller.failed.connect(lambda _error: QTimer.singleShot(0, window.close))
+    controller.start()
+    code = app.exec()
+    trace("quit-requested")
+    window.hide()
+    controller.shutdown()
+    trace("shutdown-done")
+    return code

@@ -1,0 +1,202 @@
+"""The Study Teddy main window: a sidebar of panes, the startup view, and a status bar."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.ui.app_icon import app_icon
+from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.service_status_bar import ServiceStatusIndicator
+from studyteddy_desktop.ui.startup_view import StartupView
+
+if TYPE_CHECKING:
+    from studyteddy_desktop.domain.dto import HealthReport
+    from studyteddy_desktop.services.app_services import AppServices
+
+log = logging.getLogger(__name__)
+
+_HEALTH_INTERVAL_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """Shows at once; panes appear when the services are ready."""
+
+    quit_requested = Signal()
+    retry_requested = Signal()
+    health_reported = Signal(object)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.services: AppServices | None = None
+        self.setWindowTitle("Study Teddy")
+        self.setWindowIcon(app_icon())
+        self.resize(QSize(1100, 720))
+        self.setMinimumSize(QSize(760, 520))
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(200)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setEnabled(False)
+        self.sidebar.currentRowChanged.connect(self._show_pane)
+        self.panes = QStackedWidget()
+        self.startup_view = StartupView()
+        self.startup_view.retry_requested.connect(self._retry)
+        self.startup_view.quit_requested.connect(self.close)
+        self.panes.addWidget(self.startup_view)
+        self._pane_widgets: list[QWidget] = []
+
+        brand = QLabel()
+        brand.setObjectName("brand")
+        brand.setText("<b>Study Teddy</b>")
+        brand_icon = QLabel()
+        brand_icon.setPixmap(app_icon().pixmap(28, 28))
+        brand_row = QHBoxLayout()
+        brand_row.addWidget(brand_icon)
+        brand_row.addWidget(brand)
+        brand_row.addStretch()
+        side = QVBoxLayout()
+        side.setContentsMargins(8, 10, 0, 8)
+        side.addLayout(brand_row)
+        side.addWidget(self.sidebar)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(side)
+        layout.addWidget(self.panes, stretch=1)
+        self.setCentralWidget(central)
+
+        self.status_indicator = ServiceStatusIndicator()
+        self.statusBar().addPermanentWidget(self.status_indicator)
+        self.statusBar().showMessage("Starting…")
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(_HEALTH_INTERVAL_MS)
+        self._health_timer.timeout.connect(self.refresh_health)
+        self._install_actions()
+        self._apply_style()
+
+    # -- actions and keyboard ---------------------------------------------------------
+
+    def _install_actions(self) -> None:
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        # Ctrl+Q is not every platform's standard Quit key; students expect it everywhere.
+        ctrl_q = QAction(self)
+        ctrl_q.setShortcut(QKeySequence("Ctrl+Q"))
+        ctrl_q.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        ctrl_q.triggered.connect(self.close)
+        self.addAction(ctrl_q)
+        self.quit_action = quit_action
+        for index in range(9):
+            goto = QAction(self)
+            goto.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            goto.triggered.connect(lambda _checked=False, row=index: self.go_to_pane(row))
+            self.addAction(goto)
+
+    def _apply_style(self) -> None:
+        # Palette roles, not fixed colours, so the system light or dark scheme carries through.
+        self.setStyleSheet("""
+            QListWidget#sidebar { border: none; background: transparent; font-size: 11pt; }
+            QListWidget#sidebar::item { padding: 8px 10px; border-radius: 6px; }
+            QListWidget#sidebar::item:selected { background: palette(highlight);
+                                                 color: palette(highlighted-text); }
+            QLabel#brand { font-size: 13pt; }
+        """)
+
+    # -- panes ------------------------------------------------------------------------
+
+    def add_pane(self, title: str, widget: QWidget, *, icon=None) -> None:
+        item = QListWidgetItem(title)
+        if icon is not None:
+            item.setIcon(icon)
+        shortcut_number = len(self._pane_widgets) + 1
+        item.setToolTip(f"{title} (Ctrl+{shortcut_number})")
+        self.sidebar.addItem(item)
+        self.panes.addWidget(widget)
+        self._pane_widgets.append(widget)
+
+    def go_to_pane(self, row: int) -> None:
+        if self.sidebar.isEnabled() and 0 <= row < self.sidebar.count():
+            self.sidebar.setCurrentRow(row)
+
+    def _show_pane(self, row: int) -> None:
+        if 0 <= row < len(self._pane_widgets):
+            self.panes.setCurrentWidget(self._pane_widgets[row])
+
+    def current_pane(self) -> QWidget:
+        return self.panes.currentWidget()
+
+    # -- startup ----------------------------------------------------------------------
+
+    def show_startup_progress(self, step: str, fraction: float) -> None:
+        self.startup_view.show_progress(step, fraction)
+        self.statusBar().showMessage(step)
+
+    def show_startup_failure(self, error: BaseException) -> None:
+        if isinstance(error, StudyTeddyError):
+            message, details = error.message, error.details
+        else:
+            message = "Something went wrong while starting. The log has the details."
+            details = f"{type(error).__name__}: {error}"
+        self.panes.setCurrentWidget(self.startup_view)
+        self.startup_view.show_failure(message, details)
+        self.status_indicator.show_unreachable(message)
+        self.statusBar().showMessage("Could not start")
+        box = QMessageBox(QMessageBox.Icon.Critical, "Study Teddy could not start", message,
+                          QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.open()
+
+    def _retry(self) -> None:
+        self.startup_view.show_progress("Trying again", 0.0)
+        self.retry_requested.emit()
+
+    def show_ready(self, services: AppServices) -> None:
+        from studyteddy_desktop.ui.panes.settings_pane import SettingsPane
+
+        self.services = services
+        if not self._pane_widgets:
+            self.add_pane("Settings", SettingsPane(services, self.settings))
+        self.sidebar.setEnabled(True)
+        self.sidebar.setCurrentRow(0)
+        self.sidebar.setFocus()
+        self.statusBar().showMessage("Ready", 4000)
+        self.refresh_health()
+        self._health_timer.start()
+
+    def refresh_health(self) -> None:
+        if self.services is None:
+            return
+        services = self.services
+        (BackgroundOp.plain(services.health.report, parent=self)
+         .success(self._health_arrived)
+         .failure(lambda error: self.status_indicator.show_unreachable(str(error)))
+         .run())
+
+    def _health_arrived(self, report: HealthReport) -> None:
+        self.status_indicator.show_report(report)
+        self.health_reported.emit(report)
+        for widget in self._pane_widgets:
+            receiver = getattr(widget, "show_health", None)
+            if receiver is not None:
+                receiver(report)
+
+    # -- quitting ---------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._health_timer.stop()
+        self.quit_requested.emit()
+        event.accept()

@@ -1,0 +1,1 @@
+"""The panes shown in the main window, one module each."""

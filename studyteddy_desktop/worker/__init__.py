@@ -1,0 +1,1 @@
+"""The huey worker process: queue, tasks, events and the startup reaper."""

@@ -1,0 +1,7 @@
+"""Runs the worker: `python -m studyteddy_desktop.worker --data-dir ...`."""
+
+import sys
+
+from studyteddy_desktop.worker.consumer_process import main
+
+sys.exit(main())

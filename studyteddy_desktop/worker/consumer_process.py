@@ -1,0 +1,110 @@
+"""Entry point of the worker process: one huey consumer per data directory, models kept warm."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import threading
+import uuid
+from pathlib import Path
+
+import redis
+
+from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.job_service import JobService
+from studyteddy_desktop.worker.event_channel import EventPublisher
+from studyteddy_desktop.worker.queue import TaskQueue
+from studyteddy_desktop.worker.worker_context import WorkerContext, install_context
+
+log = logging.getLogger("studyteddy.worker")
+
+_ORPHAN_CHECK_INTERVAL_S = 2.0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="studyteddy-worker")
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stop-servers-when-orphaned", action="store_true")
+    return parser.parse_args(argv)
+
+
+class OrphanWatch(threading.Thread):
+    """Ends the worker, and the servers, when every app process died without a clean quit."""
+
+    def __init__(self, paths: DataPaths) -> None:
+        super().__init__(name="orphan-watch", daemon=True)
+        self.paths = paths
+        self.orphaned = threading.Event()
+
+    def run(self) -> None:
+        from studyteddy_desktop.runtime.app_instances import AppInstanceRegistry
+
+        registry = AppInstanceRegistry(self.paths)
+        misses = 0
+        while True:
+            threading.Event().wait(_ORPHAN_CHECK_INTERVAL_S)
+            lock = self.paths.lifecycle_lock.open("a+b")
+            try:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an app is starting or stopping; it decides.
+                misses = misses + 1 if registry.others_alive() == 0 else 0
+            finally:
+                lock.close()
+            if misses >= 2:
+                log.warning("No Study Teddy app is alive any more; the worker shuts down")
+                self.orphaned.set()
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    paths = DataPaths(Path(args.data_dir))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)
+
+    lock_handle = paths.worker_lock.open("a+b")
+    try:
+        fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log.info("A worker already serves %s; this one exits", paths.root)
+        return 0
+    paths.worker_pid.write_text(f"{os.getpid()}\n", encoding="utf-8")
+
+    database = Database(args.database_url)
+    queue = TaskQueue(args.redis_url)
+    redis_client = redis.Redis.from_url(args.redis_url)
+    # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
+    jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    install_context(WorkerContext(database=database, redis_client=redis_client,
+                                  publisher=EventPublisher(redis_client), jobs=jobs))
+
+    requeued = jobs.requeue_unfinished()
+    if requeued:
+        log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))
+
+    watch = OrphanWatch(paths)
+    watch.start()
+    consumer = queue.huey.create_consumer(workers=max(1, args.threads), worker_type="thread",
+                                          periodic=False, initial_delay=0.05, max_delay=1.0,
+                                          check_worker_health=True)
+    log.info("Worker %d ready on %s", os.getpid(), paths.root)
+    consumer.run()
+
+    database.dispose()
+    paths.worker_pid.unlink(missing_ok=True)
+    if watch.orphaned.is_set() and args.stop_servers_when_orphaned:
+        from studyteddy_desktop.runtime.service_runtime import stop_orphaned_servers
+
+        stop_orphaned_servers(paths)
+    lock_handle.close()
+    return 0

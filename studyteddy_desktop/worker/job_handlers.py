@@ -1,0 +1,43 @@
+"""What each kind of background job does; looked up by the job row's `kind`."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, looks_like_gguf
+from studyteddy_desktop.domain.dto import JobDTO
+from studyteddy_desktop.domain.errors import InvalidInputError
+
+ProgressReporter = Callable[[float, str], None]
+JobHandler = Callable[[JobDTO, ProgressReporter], dict[str, Any]]
+
+
+def run_worker_self_check(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
+    """Check, from inside the worker, that the models it will load are present and intact."""
+    report(0.2, "Looking for the embedding model")
+    embedder = embedding_model_dir()
+    report(0.6, "Looking for the language model")
+    llm = default_llm_path()
+    return {
+        "worker_pid": os.getpid(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(terse=True),
+        "embedding_model": str(embedder) if embedder else None,
+        "llm_model": str(llm) if llm and looks_like_gguf(llm) else None,
+    }
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {
+    "worker_self_check": run_worker_self_check,
+}
+
+
+def handler_for(kind: str) -> JobHandler:
+    try:
+        return JOB_HANDLERS[kind]
+    except KeyError:
+        raise InvalidInputError(f"This version of Study Teddy cannot run jobs of kind {kind!r}.") from None

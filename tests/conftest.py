@@ -1,0 +1,90 @@
+"""Session fixtures: a real bundled PostgreSQL and Redis in a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The suite must never reach for servers configured in the developer's shell.
+for _variable in ("STUDYTEDDY_DATABASE_URL", "STUDYTEDDY_REDIS_URL", "STUDYTEDDY_DATA_DIR"):
+    os.environ.pop(_variable, None)
+
+from studyteddy_desktop.config import Settings  # noqa: E402
+from studyteddy_desktop.db.migrate import upgrade_to_head  # noqa: E402
+from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402
+from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.services.database import Database  # noqa: E402
+
+# Spaces and non-ASCII in every test's data path, as on many students' machines.
+DATA_DIR_NAME = "Study Teddy dätä ✎"
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("session") / DATA_DIR_NAME
+
+
+@pytest.fixture(scope="session")
+def session_runtime(session_data_dir: Path) -> Iterator[ServiceRuntime]:
+    runtime = ServiceRuntime(Settings(data_dir=session_data_dir), with_worker=False)
+    runtime.start()
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoints(session_runtime: ServiceRuntime) -> RuntimeEndpoints:
+    assert session_runtime.endpoints is not None
+    return session_runtime.endpoints
+
+
+@pytest.fixture(scope="session")
+def engine(endpoints: RuntimeEndpoints) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(endpoints.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def database(engine: sa.Engine) -> Iterator[Database]:
+    """A Database whose every unit of work is rolled back when the test ends."""
+    connection = engine.connect()
+    outer = connection.begin()
+    sessions = sessionmaker(bind=connection, expire_on_commit=False,
+                            join_transaction_mode="create_savepoint")
+    yield Database.for_session_factory(engine, sessions)
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture()
+def committing_database(endpoints: RuntimeEndpoints) -> Iterator[Database]:
+    """A Database that really commits, for tests that share rows with another process."""
+    database = Database(endpoints.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture()
+def migrated_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
+    """An engine on a brand-new database upgraded to head, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                             poolclass=sa.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    fresh = sa.create_engine(engine.url.set(database=name), poolclass=sa.NullPool)
+    upgrade_to_head(fresh)
+    yield fresh
+    fresh.dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
