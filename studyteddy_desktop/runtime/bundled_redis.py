@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
@@ -46,8 +48,9 @@ class BundledRedis:
         return f"unix://{self.paths.redis_socket}"
 
     def client(self, timeout: float = 2.0) -> redis.Redis:
+        # No retries: SHUTDOWN closes the connection on purpose, and a probe should fail fast.
         return redis.Redis(unix_socket_path=str(self.paths.redis_socket), socket_timeout=timeout,
-                           socket_connect_timeout=timeout)
+                           socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
 
     def running_pid(self) -> int | None:
         """The pid of our Redis when it runs on this data directory."""

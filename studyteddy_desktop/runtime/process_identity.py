@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psutil
@@ -43,11 +44,15 @@ def process_matches(pid: int | None, *, executable_dir: Path | None = None,
 
 
 def wait_for_exit(pid: int, timeout: float) -> bool:
-    """Wait for a process to end; True when it is gone."""
-    try:
-        psutil.Process(pid).wait(timeout=timeout)
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.TimeoutExpired:
-        return False
-    return True
+    """Wait for a process to end; True when it is gone. A zombie counts as gone: it has exited
+    and only waits for its parent (often init, which may reap slowly) to collect it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)

@@ -48,37 +48,45 @@ class ServiceRuntime:
                 return self._start_locked(report)
             except BaseException:
                 self.registry.unregister()
+                if not self.registry.others_alive():
+                    self._stop_services()
                 raise
 
     def _start_locked(self, report: ProgressCallback) -> RuntimeEndpoints:
-        from studyteddy_desktop.db.migrate import upgrade_to_head
-
-        report("Starting the database", 0.15)
         database_url = _render(self.postgres.url) if self.postgres else self.settings.database_url
+        redis_url = self.redis.url if self.redis else self.settings.redis_url
+        assert database_url is not None and redis_url is not None
+        self.endpoints = RuntimeEndpoints(
+            data_dir=str(self.paths.root), database_url=database_url, redis_url=redis_url,
+            bundled_postgres=self.postgres is not None, bundled_redis=self.redis is not None)
+        if self.with_worker:
+            # Spawned first: its imports overlap with the servers starting, and it waits for
+            # this lifecycle lock to be released before it touches them.
+            report("Starting the worker", 0.1)
+            self.worker = self._worker_process()
+            self.worker.ensure_running()
+        report("Starting the database", 0.2)
         if self.postgres:
             self.postgres.ensure_running()
-        assert database_url is not None
-        report("Updating the database schema", 0.55)
+        from studyteddy_desktop.db.migrate import upgrade_to_head
+
+        report("Updating the database schema", 0.6)
         engine = sa.create_engine(database_url, poolclass=sa.NullPool)
         try:
             upgrade_to_head(engine)
         finally:
             engine.dispose()
-        report("Starting the job queue", 0.75)
-        redis_url = self.redis.url if self.redis else self.settings.redis_url
+        report("Starting the job queue", 0.8)
         if self.redis:
             self.redis.ensure_running()
-        assert redis_url is not None
-        self.endpoints = RuntimeEndpoints(
-            data_dir=str(self.paths.root), database_url=database_url, redis_url=redis_url,
-            bundled_postgres=self.postgres is not None, bundled_redis=self.redis is not None)
-        if self.with_worker:
-            report("Starting the worker", 0.9)
-            self.worker = WorkerProcess(self.paths, database_url=database_url, redis_url=redis_url,
-                                        stop_servers_when_orphaned=True)
-            self.worker.ensure_running()
         report("Ready", 1.0)
         return self.endpoints
+
+    def _worker_process(self) -> WorkerProcess:
+        assert self.endpoints is not None
+        return WorkerProcess(self.paths, database_url=self.endpoints.database_url,
+                             redis_url=self.endpoints.redis_url,
+                             stop_servers_when_orphaned=self.postgres is not None or self.redis is not None)
 
     def stop(self) -> bool:
         """Leave the data directory; True when this was the last app process and servers stopped."""
@@ -86,17 +94,19 @@ class ServiceRuntime:
             self.registry.unregister()
             if self.registry.others_alive():
                 return False
-            if self.worker is None and self.endpoints is not None:
-                self.worker = WorkerProcess(self.paths, database_url=self.endpoints.database_url,
-                                            redis_url=self.endpoints.redis_url,
-                                            stop_servers_when_orphaned=True)
-            if self.worker is not None:
-                self.worker.stop()
-            if self.redis is not None:
-                self.redis.stop()
-            if self.postgres is not None:
-                self.postgres.stop()
+            self._stop_services()
             return True
+
+    def _stop_services(self) -> None:
+        """Stop the worker first (it uses the others), then Redis, then PostgreSQL."""
+        if self.worker is None and self.endpoints is not None:
+            self.worker = self._worker_process()
+        if self.worker is not None:
+            self.worker.stop()
+        if self.redis is not None:
+            self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
 
 
 def stop_orphaned_servers(paths: DataPaths) -> None:

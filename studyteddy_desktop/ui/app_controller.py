@@ -50,9 +50,7 @@ class AppController(QObject):
 
             self._runtime = ServiceRuntime(self.settings)
             endpoints = self._runtime.start(progress)
-            services = AppServices(endpoints)
-            services.profile.ensure_local_profile()
-            return services
+            return AppServices(endpoints)
 
     def _started(self, services: AppServices) -> None:
         from studyteddy_desktop.ui.event_listener import WorkerEventListener

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from PySide6.QtCore import QTimer
@@ -39,12 +40,24 @@ def connect_window(window: MainWindow, controller: AppController) -> None:
     window.retry_requested.connect(controller.start)
 
 
+def _quit_on_termination_signals(window: MainWindow) -> QTimer:
+    """SIGTERM (logout, kill) and Ctrl+C in the terminal quit cleanly, like closing the window."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: QTimer.singleShot(0, window.close))
+    # Python runs signal handlers only between bytecodes; a ticking timer gives it the chance.
+    heartbeat = QTimer(window)
+    heartbeat.start(250)
+    heartbeat.timeout.connect(lambda: None)
+    return heartbeat
+
+
 def run_gui(settings: Settings) -> int:
     app = create_application()
     window = MainWindow(settings)
     controller = AppController(settings)
     connect_window(window, controller)
     window.quit_requested.connect(app.quit)
+    _quit_on_termination_signals(window)
     window.show()
     QTimer.singleShot(0, lambda: trace("window-shown"))
     controller.ready.connect(lambda _services: trace("services-ready"))

@@ -88,16 +88,15 @@ class MainWindow(QMainWindow):
 
     def _install_actions(self) -> None:
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # Ctrl+Q is not every platform's standard Quit key, and students expect it everywhere;
+        # one action holds both so the two never make an ambiguous shortcut.
+        keys = list(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit))
+        if QKeySequence("Ctrl+Q") not in keys:
+            keys.append(QKeySequence("Ctrl+Q"))
+        quit_action.setShortcuts(keys)
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
-        # Ctrl+Q is not every platform's standard Quit key; students expect it everywhere.
-        ctrl_q = QAction(self)
-        ctrl_q.setShortcut(QKeySequence("Ctrl+Q"))
-        ctrl_q.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        ctrl_q.triggered.connect(self.close)
-        self.addAction(ctrl_q)
         self.quit_action = quit_action
         for index in range(9):
             goto = QAction(self)

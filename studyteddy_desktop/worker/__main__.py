@@ -2,6 +2,6 @@
 
 import sys
 
-from studyteddy_desktop.worker.consumer_process import main
+from studyteddy_desktop.worker.launch import main
 
 sys.exit(main())

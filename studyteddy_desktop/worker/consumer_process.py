@@ -9,7 +9,6 @@ import os
 import signal
 import threading
 import uuid
-from pathlib import Path
 
 import redis
 
@@ -23,16 +22,6 @@ from studyteddy_desktop.worker.worker_context import WorkerContext, install_cont
 log = logging.getLogger("studyteddy.worker")
 
 _ORPHAN_CHECK_INTERVAL_S = 2.0
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="studyteddy-worker")
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--stop-servers-when-orphaned", action="store_true")
-    return parser.parse_args(argv)
 
 
 class OrphanWatch(threading.Thread):
@@ -66,20 +55,8 @@ class OrphanWatch(threading.Thread):
                 return
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
-    paths = DataPaths(Path(args.data_dir))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.WARNING)
-
-    lock_handle = paths.worker_lock.open("a+b")
-    try:
-        fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        log.info("A worker already serves %s; this one exits", paths.root)
-        return 0
-    paths.worker_pid.write_text(f"{os.getpid()}\n", encoding="utf-8")
-
+def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
+    """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
     queue = TaskQueue(args.redis_url)
     redis_client = redis.Redis.from_url(args.redis_url)
@@ -101,10 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     consumer.run()
 
     database.dispose()
-    paths.worker_pid.unlink(missing_ok=True)
     if watch.orphaned.is_set() and args.stop_servers_when_orphaned:
+        # Consumer threads still blocked on the queue would log every lost connection.
+        logging.getLogger("huey").setLevel(logging.CRITICAL)
         from studyteddy_desktop.runtime.service_runtime import stop_orphaned_servers
 
         stop_orphaned_servers(paths)
-    lock_handle.close()
-    return 0

@@ -111,7 +111,10 @@ class SettingsPane(QScrollArea):
         servers.append("bundled Redis" if self.settings.uses_bundled_redis
                        else "external Redis (STUDYTEDDY_REDIS_URL)")
         form.addRow("Servers:", QLabel(", ".join(servers)))
-        form.addRow("", open_button)
+        open_row = QHBoxLayout()
+        open_row.addWidget(open_button)
+        open_row.addStretch()
+        form.addRow("", open_row)
         return box
 
     # -- services ---------------------------------------------------------------------

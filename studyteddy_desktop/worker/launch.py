@@ -1,0 +1,68 @@
+"""The worker's first steps: claim the data directory's worker lock before any heavy import.
+
+The app waits only for the lock, so the worker's imports overlap with the database starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import time
+from pathlib import Path
+
+from studyteddy_desktop.runtime.paths import DataPaths
+
+log = logging.getLogger("studyteddy.worker")
+
+_APP_STARTUP_WAIT_S = 180
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="studyteddy-worker")
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stop-servers-when-orphaned", action="store_true")
+    return parser.parse_args(argv)
+
+
+def _wait_for_app_startup(paths: DataPaths) -> None:
+    """The launching app holds the lifecycle lock until its servers and schema are ready."""
+    deadline = time.monotonic() + _APP_STARTUP_WAIT_S
+    with paths.lifecycle_lock.open("a+b") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the app did not finish starting its servers; the worker gives up")
+                time.sleep(0.02)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    paths = DataPaths(Path(args.data_dir))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)
+
+    lock_handle = paths.worker_lock.open("a+b")
+    try:
+        fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log.info("A worker already serves %s; this one exits", paths.root)
+        return 0
+    paths.worker_pid.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    try:
+        from studyteddy_desktop.worker.consumer_process import run_consumer
+
+        _wait_for_app_startup(paths)
+        run_consumer(args, paths)
+    finally:
+        paths.worker_pid.unlink(missing_ok=True)
+        lock_handle.close()
+    return 0
