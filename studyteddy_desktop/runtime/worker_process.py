@@ -38,24 +38,41 @@ class WorkerProcess:
         return None
 
     def ensure_running(self) -> bool:
-        if self.running_pid() is not None:
-            return False
+        """Start the worker unless one runs; True when this call started it."""
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while self.running_pid() is None:
+            self._spawn()
+            assert self._child is not None
+            while self.running_pid() is None:
+                exit_code = self._child.poll()
+                if exit_code == 0:
+                    # It found the lock taken: by a worker that was just exiting (spawn again),
+                    # or by one another app launched at the same moment (then it runs now).
+                    self._child = None
+                    break
+                if exit_code is not None or time.monotonic() > deadline:
+                    raise ServiceStartError(
+                        "The Study Teddy worker would not start"
+                        + (f" (exit code {exit_code})." if exit_code is not None else " in time."),
+                        details=log_tail(self.paths.worker_log))
+                time.sleep(0.02)
+            else:
+                return True
+            if time.monotonic() > deadline:
+                raise ServiceStartError("The Study Teddy worker would not start in time.",
+                                        details=log_tail(self.paths.worker_log))
+            time.sleep(0.05)
+        return False
+
+    def _spawn(self) -> None:
         command = [sys.executable, "-m", _WORKER_MODULE, "--data-dir", str(self.paths.root),
                    "--database-url", self.database_url, "--redis-url", self.redis_url]
         if self.stop_servers_when_orphaned:
             command.append("--stop-servers-when-orphaned")
-        self.paths.worker_pid.unlink(missing_ok=True)
         with self.paths.worker_log.open("ab") as log_file:
             # Its own session: a Ctrl+C in the launching terminal must not kill it mid-task.
             self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while self.running_pid() is None:
-            if self._child.poll() is not None or time.monotonic() > deadline:
-                raise ServiceStartError("The Study Teddy worker would not start.",
-                                        details=log_tail(self.paths.worker_log))
-            time.sleep(0.02)
-        return True
 
     def stop(self, timeout: float = 5.0) -> None:
         pid = self.running_pid()
