@@ -52,3 +52,14 @@ def test_every_module_opens_with_a_one_line_docstring(path):
     docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
     assert docstring, f"{path} has no module docstring"
     assert docstring.splitlines()[0].strip()
+
+
+def test_every_package_is_listed_for_installation():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(("studyteddy_desktop", *init.parent.relative_to(PACKAGE).parts))
+               for init in PACKAGE.rglob("__init__.py")}
+    on_disk |= {"studyteddy_desktop.resources", "studyteddy_desktop.migrations",
+                "studyteddy_desktop.migrations.versions"}
+    assert on_disk <= listed, f"add to pyproject.toml: {sorted(on_disk - listed)}"

@@ -164,11 +164,12 @@ class MainWindow(QMainWindow):
         self.retry_requested.emit()
 
     def show_ready(self, services: AppServices) -> None:
-        from studyteddy_desktop.ui.panes.settings_pane import SettingsPane
+        from studyteddy_desktop.ui.panes import PANES
 
         self.services = services
         if not self._pane_widgets:
-            self.add_pane("Settings", SettingsPane(services, self.settings))
+            for spec in PANES:
+                self.add_pane(spec.title, spec.build(services, self.settings))
         self.sidebar.setEnabled(True)
         self.sidebar.setCurrentRow(0)
         self.sidebar.setFocus()

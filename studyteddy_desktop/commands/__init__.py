@@ -1,0 +1,1 @@
+"""The subcommands of `studyteddy`, one module each, registered in cli.py."""

@@ -1,0 +1,26 @@
+"""Runs a CLI command inside a started runtime, and leaves it the way it found it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
+from studyteddy_desktop.services.app_services import AppServices
+
+
+@contextlib.contextmanager
+def running_services(settings: Settings, *, with_worker: bool = True) -> Iterator[AppServices]:
+    """Start or attach to the servers (and the worker), yield the services, then detach.
+
+    The servers stop afterwards only if no app window or other command still uses them.
+    """
+    runtime = ServiceRuntime(settings, with_worker=with_worker)
+    endpoints = runtime.start()
+    services = AppServices(endpoints)
+    try:
+        yield services
+    finally:
+        services.close()
+        runtime.stop()
