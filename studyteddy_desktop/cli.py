@@ -15,6 +15,10 @@ from studyteddy_desktop.domain.errors import StudyTeddyError
 # Each module has register(subparsers), which sets `handler(settings, args) -> exit code`.
 COMMAND_MODULES = (
     "studyteddy_desktop.commands.doctor",
+    "studyteddy_desktop.commands.tasks",
+    "studyteddy_desktop.commands.calendar",
+    "studyteddy_desktop.commands.stats",
+    "studyteddy_desktop.commands.documents",
 )
 
 

@@ -8,6 +8,13 @@ class TaskStatus(enum.StrEnum):
     DONE = "done"
 
 
+class FocusPhase(enum.StrEnum):
+    """Which half of a Pomodoro round the focus timer is in."""
+
+    WORK = "work"
+    BREAK = "break"
+
+
 class TaskPriority(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -23,6 +30,8 @@ class DocumentStatus(enum.StrEnum):
     FAILED = "failed"
     NEEDS_PASSWORD = "needs_password"
     CANCELLED = "cancelled"
+    # Read fine, but holds no text layer (a scan): nothing to index until it is OCRed elsewhere.
+    NO_TEXT = "no_text"
 
     @property
     def is_final(self) -> bool:
@@ -36,6 +45,7 @@ _FINAL_DOCUMENT_STATUSES = frozenset(
         DocumentStatus.FAILED,
         DocumentStatus.NEEDS_PASSWORD,
         DocumentStatus.CANCELLED,
+        DocumentStatus.NO_TEXT,
     }
 )
 

@@ -7,10 +7,24 @@ from pathlib import Path
 import redis
 
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.ingest.content_store import ContentStore
+from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.document_library import DocumentLibrary
+from studyteddy_desktop.services.document_search import DocumentSearch
 from studyteddy_desktop.services.health_service import HealthService
 from studyteddy_desktop.services.job_service import JobService
 from studyteddy_desktop.services.profile_service import ProfileService
+from studyteddy_desktop.services.activity_cache import ActivityCache
+from studyteddy_desktop.services.calendar_service import CalendarService
+from studyteddy_desktop.services.dashboard_service import DashboardService
+from studyteddy_desktop.services.exam_service import ExamService
+from studyteddy_desktop.services.focus_service import FocusService
+from studyteddy_desktop.services.local_student import LocalStudent
+from studyteddy_desktop.services.planner_service import PlannerService
+from studyteddy_desktop.services.reminder_service import ReminderService
+from studyteddy_desktop.services.study_preferences import StudyPreferences
+from studyteddy_desktop.services.query_embedding import WorkerQueryEmbedder
 from studyteddy_desktop.worker.queue import TaskQueue
 
 
@@ -25,6 +39,19 @@ class AppServices:
         self.profile = ProfileService(self.database)
         self.jobs = JobService(self.database, self.queue)
         self.health = HealthService(self.database, self.redis_client, self.queue, Path(endpoints.data_dir))
+        # Planner and Dashboard: one student, one clock, one cache generation for all of them.
+        self.student = LocalStudent(self.database)
+        self.activity_cache = ActivityCache(self.redis_client)
+        self.preferences = StudyPreferences(self.database, self.student)
+        self.planner = PlannerService(self.database, self.student, self.activity_cache)
+        self.exams = ExamService(self.database, self.student, self.activity_cache)
+        self.focus = FocusService(self.database, self.student, self.activity_cache, self.preferences)
+        self.dashboard = DashboardService(self.database, self.student, self.activity_cache, self.exams)
+        self.reminders = ReminderService(self.database, self.student, self.preferences, self.redis_client)
+        self.calendar = CalendarService(self.database, self.student, self.activity_cache)
+        self.documents = DocumentLibrary(self.database, self.jobs,
+                                         ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir))
+        self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue))
 
     def close(self) -> None:
         self.redis_client.close()

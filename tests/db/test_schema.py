@@ -107,7 +107,8 @@ def test_upgrade_to_head_is_idempotent(migrated_engine: sa.Engine) -> None:
     upgrade_to_head(migrated_engine)
     upgrade_to_head(migrated_engine)
 
-    assert current_revision(migrated_engine) == head_revision() == "0001_initial_schema"
+    # Each feature adds a revision, so this names none: at head, and head is a real revision.
+    assert current_revision(migrated_engine) == head_revision() is not None
     assert pending_differences(migrated_engine) == []
 
 

@@ -42,7 +42,11 @@ def test_the_window_appears_before_the_services_are_up(qtbot, tmp_path):
 
 def test_ready_window_shows_settings_with_health_and_data_dir(qtbot, started_window, session_data_dir):
     window, _controller = started_window
-    assert [window.sidebar.item(row).text() for row in range(window.sidebar.count())] == ["Settings"]
+    titles = [window.sidebar.item(row).text() for row in range(window.sidebar.count())]
+    # The Dashboard is home; Settings comes last; features add their panes in between.
+    assert titles[0] == "Dashboard" and titles[-1] == "Settings"
+    assert window.current_pane() is window._pane_widgets[0]
+    window.go_to_pane(len(titles) - 1)
     settings_pane = window.current_pane()
     assert settings_pane.data_dir_label.text() == str(session_data_dir)
     qtbot.waitUntil(lambda: settings_pane.health_table.rowCount() >= 7, timeout=30_000)
@@ -55,6 +59,7 @@ def test_ready_window_shows_settings_with_health_and_data_dir(qtbot, started_win
 
 def test_editing_the_profile_saves_it_and_refuses_an_empty_name(qtbot, started_window):
     window, controller = started_window
+    window.go_to_pane(window.sidebar.count() - 1)
     pane = window.current_pane()
     qtbot.waitUntil(lambda: pane.name_edit.text() != "", timeout=10_000)
     pane.name_edit.setText("Grace Hopper")

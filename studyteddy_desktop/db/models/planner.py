@@ -3,11 +3,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
+                        func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyteddy_desktop.db.base import Base, SyncedRow, str_enum
-from studyteddy_desktop.domain.enums import TaskPriority, TaskStatus
+from studyteddy_desktop.domain.enums import FocusPhase, TaskPriority, TaskStatus
 
 
 class Task(SyncedRow, Base):
@@ -16,6 +17,11 @@ class Task(SyncedRow, Base):
         CheckConstraint("estimated_minutes >= 0", name="estimated_minutes_not_negative"),
         CheckConstraint("actual_minutes >= 0", name="actual_minutes_not_negative"),
         Index("ix_tasks_user_id_due_at", "user_id", "due_at"),
+        # The planner's list shows open tasks by due date; most of a long history is done tasks.
+        Index("ix_tasks_open_user_id_due_at", "user_id", "due_at",
+              postgresql_where=text("status = 'open' AND deleted_at IS NULL")),
+        Index("ix_tasks_user_id_completed_at", "user_id", "completed_at"),
+        Index("ix_tasks_user_id_updated_at", "user_id", "updated_at"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -94,3 +100,42 @@ class StudySession(SyncedRow, Base):
             f"StudySession(id={self.id!s}, subject={self.subject!r}, "
             f"started_at={self.started_at!s})"
         )
+
+
+class FocusTimer(Base):
+    """The student's running Pomodoro timer, so it survives switching panes, quitting and crashes.
+
+    Times are wall-clock stamps, not a countdown: whatever happens to the app, the remaining
+    time is recomputed from them. At most one per student.
+    """
+
+    __tablename__ = "focus_timers"
+    __table_args__ = (
+        CheckConstraint("work_minutes BETWEEN 1 AND 240", name="work_minutes_range"),
+        CheckConstraint("break_minutes BETWEEN 1 AND 120", name="break_minutes_range"),
+        CheckConstraint("worked_seconds >= 0", name="worked_seconds_not_negative"),
+        Index("ix_focus_timers_study_session_id", "study_session_id"),
+        Index("ix_focus_timers_task_id", "task_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The open study session (ended_at NULL) this timer will close.
+    study_session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("study_sessions.id", ondelete="CASCADE")
+    )
+    task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    subject: Mapped[str | None] = mapped_column(String(120))
+    work_minutes: Mapped[int] = mapped_column(Integer)
+    break_minutes: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[FocusPhase] = mapped_column(str_enum(FocusPhase, constraint_name="phase"))
+    phase_started_at: Mapped[datetime]
+    paused_at: Mapped[datetime | None]
+    # Work already banked from finished work phases and from before a pause.
+    worked_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    completed_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    def __repr__(self) -> str:
+        return f"FocusTimer(user_id={self.user_id!s}, phase={self.phase!s})"

@@ -1,0 +1,1 @@
+"""The Dashboard pane's parts: stat cards, the activity heatmap and the charts."""

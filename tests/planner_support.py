@@ -1,0 +1,99 @@
+"""Fixtures for planner and dashboard tests: a database of their own, a clock the test moves."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from studyteddy_desktop.db.migrate import upgrade_to_head
+from studyteddy_desktop.services.activity_cache import ActivityCache
+from studyteddy_desktop.services.calendar_service import CalendarService
+from studyteddy_desktop.services.dashboard_service import DashboardService
+from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.exam_service import ExamService
+from studyteddy_desktop.services.focus_service import FocusService
+from studyteddy_desktop.services.local_student import LocalStudent
+from studyteddy_desktop.services.planner_service import PlannerService
+from studyteddy_desktop.services.reminder_service import ReminderService
+from studyteddy_desktop.services.study_preferences import StudyPreferences
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+class SteppedClock:
+    """A clock the test sets and advances, standing in for the wall clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def planner_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
+    """A database only these tests use, so no other test's committed profile gets in the way."""
+    name = f"planner_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                             poolclass=sa.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    fresh = sa.create_engine(engine.url.set(database=name))
+    upgrade_to_head(fresh)
+    yield fresh
+    fresh.dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture()
+def planner_database(planner_engine: sa.Engine) -> Iterator[Database]:
+    connection = planner_engine.connect()
+    outer = connection.begin()
+    sessions = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    yield Database.for_session_factory(planner_engine, sessions)
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture()
+def redis_client(endpoints) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
+    yield client
+    client.close()
+
+
+@pytest.fixture()
+def clock() -> SteppedClock:
+    return SteppedClock(datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
+
+
+def build_planner(database: Database, redis_client: redis.Redis | None, clock, zone: ZoneInfo = BERLIN):
+    student = LocalStudent(database, zone=zone, clock=clock)
+    cache = ActivityCache(redis_client)
+    preferences = StudyPreferences(database, student)
+    exams = ExamService(database, student, cache)
+    return SimpleNamespace(
+        database=database, student=student, cache=cache, preferences=preferences,
+        planner=PlannerService(database, student, cache), exams=exams,
+        focus=FocusService(database, student, cache, preferences),
+        dashboard=DashboardService(database, student, cache, exams),
+        reminders=ReminderService(database, student, preferences, redis_client),
+        calendar=CalendarService(database, student, cache))
+
+
+@pytest.fixture()
+def planner(planner_database, redis_client, clock):
+    return build_planner(planner_database, redis_client, clock)
