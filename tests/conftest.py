@@ -88,3 +88,11 @@ def migrated_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sentence_embedder():
+    """The real all-MiniLM-L6-v2, loaded once for the session (about ten seconds)."""
+    from studyteddy_desktop.ai.embedder import SentenceEmbedder
+
+    return SentenceEmbedder()

@@ -25,6 +25,7 @@ class JobDTO:
     error: str | None
     attempts: int
     result: dict = field(default_factory=dict)
+    payload: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

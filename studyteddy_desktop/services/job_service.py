@@ -17,12 +17,13 @@ if TYPE_CHECKING:
     from studyteddy_desktop.worker.queue import TaskQueue
 
 FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
+SECRET_PAYLOAD_KEY = "password"
 
 
 def _to_dto(job: BackgroundJob) -> JobDTO:
     return JobDTO(id=job.id, kind=job.kind, state=str(job.state), progress=float(job.progress or 0.0),
                   message=job.message, error=job.error, attempts=job.attempts,
-                  result=dict(job.result or {}))
+                  result=dict(job.result or {}), payload=dict(job.payload or {}))
 
 
 class JobService:
@@ -93,6 +94,9 @@ class JobService:
             job.state = state
             job.error = error
             job.finished_at = datetime.now(UTC)
+            # A PDF password is needed only while the job runs; never keep it at rest.
+            if job.payload and SECRET_PAYLOAD_KEY in job.payload:
+                job.payload = {key: value for key, value in job.payload.items() if key != SECRET_PAYLOAD_KEY}
             if state == JobState.DONE:
                 job.progress = 1.0
                 job.result = result or {}

@@ -12,6 +12,8 @@ import uuid
 
 import redis
 
+from studyteddy_desktop.ai.embedder import LazyEmbedder
+from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.services.database import Database
 from studyteddy_desktop.services.job_service import JobService
@@ -22,6 +24,7 @@ from studyteddy_desktop.worker.worker_context import WorkerContext, install_cont
 log = logging.getLogger("studyteddy.worker")
 
 _ORPHAN_CHECK_INTERVAL_S = 2.0
+_WARM_UP_DELAY_S = 3.0
 
 
 class OrphanWatch(threading.Thread):
@@ -55,6 +58,15 @@ class OrphanWatch(threading.Thread):
                 return
 
 
+def _warm_up_later(embedder: LazyEmbedder) -> None:
+    """Load the embedding model soon, but not while the app is still starting up around us."""
+    threading.Event().wait(_WARM_UP_DELAY_S)
+    try:
+        embedder.warm_up()
+    except Exception:
+        log.exception("The embedding model could not be loaded")
+
+
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
@@ -62,8 +74,10 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     redis_client = redis.Redis.from_url(args.redis_url)
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
     jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    embedder = LazyEmbedder()
     install_context(WorkerContext(database=database, redis_client=redis_client,
-                                  publisher=EventPublisher(redis_client), jobs=jobs))
+                                  publisher=EventPublisher(redis_client), jobs=jobs,
+                                  store=ContentStore(paths.files_dir), embedder=embedder))
 
     requeued = jobs.requeue_unfinished()
     if requeued:
@@ -71,6 +85,7 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
 
     watch = OrphanWatch(paths)
     watch.start()
+    threading.Thread(target=_warm_up_later, args=(embedder,), name="embedder-warm-up", daemon=True).start()
     consumer = queue.huey.create_consumer(workers=max(1, args.threads), worker_type="thread",
                                           periodic=False, initial_delay=0.05, max_delay=1.0,
                                           check_worker_health=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +32,23 @@ def run_worker_self_check(job: JobDTO, report: ProgressReporter) -> dict[str, An
     }
 
 
+def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
+    """Extract, chunk and embed one document (payload: document_id, optional password)."""
+    from studyteddy_desktop.services.document_indexer import DocumentIndexer
+    from studyteddy_desktop.worker.worker_context import current_context
+
+    context = current_context()
+    indexer = DocumentIndexer(context.database, context.store,
+                              embed=lambda texts: context.embedder.get().embed(texts).tolist())
+    result = indexer.index(uuid.UUID(job.payload["document_id"]), password=job.payload.get("password"),
+                           progress=report)
+    return {"document_id": str(result.document_id), "status": str(result.status), "pages": result.pages,
+            "chunks": result.chunks, "embedded": result.embedded}
+
+
 JOB_HANDLERS: dict[str, JobHandler] = {
     "worker_self_check": run_worker_self_check,
+    "document_index": run_document_index,
 }
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from huey import RedisHuey
 from huey.api import Result, TaskWrapper
 
 QUEUE_NAME = "studyteddy"
+# The longest any caller waits on a task result (a query embedding while the model loads).
+_LONGEST_RESULT_WAIT_S = 300
 
 _TASK_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
@@ -30,7 +33,11 @@ class TaskQueue:
         # Import for their @worker_task side effect, so producer and consumer agree on names.
         from studyteddy_desktop.worker import tasks  # noqa: F401
 
-        self.huey = RedisHuey(QUEUE_NAME, url=redis_url, blocking=True, read_timeout=1, utc=True)
+        # notify_result: a caller waiting on a result blocks on Redis instead of polling every 0.1 s.
+        # redis-py's default 5 s socket timeout would cut short a blocking wait for a slow result.
+        pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=_LONGEST_RESULT_WAIT_S + 30)
+        self.huey = RedisHuey(QUEUE_NAME, connection_pool=pool, blocking=True, read_timeout=1, utc=True,
+                              notify_result=True)
         self._wrappers: dict[str, TaskWrapper] = {
             name: self.huey.task(name=name)(function) for name, function in _TASK_FUNCTIONS.items()
         }

@@ -9,6 +9,7 @@ import uuid
 
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
+from studyteddy_desktop.services.job_service import SECRET_PAYLOAD_KEY
 from studyteddy_desktop.worker.job_handlers import handler_for
 from studyteddy_desktop.worker.queue import worker_task
 from studyteddy_desktop.worker.worker_context import current_context
@@ -22,6 +23,12 @@ def ping() -> dict:
     return {"pid": os.getpid(), "time": time.time()}
 
 
+@worker_task("embed_query")
+def embed_query(text: str) -> list[float]:
+    """A search query's embedding, from the model the worker keeps warm."""
+    return current_context().embedder.get().embed_query(text)
+
+
 @worker_task("run_job")
 def run_job(job_id: str) -> str | None:
     context = current_context()
@@ -29,24 +36,27 @@ def run_job(job_id: str) -> str | None:
     if job is None:
         return None
     publish = context.publisher.publish
-    publish(WorkerEvent(kind="job.started", job_id=job_id, progress=0.0, message=job.kind))
+    # What listeners may see of the payload: which job kind, which document; never a password.
+    about = {"kind": job.kind, **{key: value for key, value in job.payload.items() if key != SECRET_PAYLOAD_KEY}}
+    publish(WorkerEvent(kind="job.started", job_id=job_id, progress=0.0, message=job.kind, data=about))
 
     def report(progress: float, message: str) -> None:
         context.jobs.report_progress(job.id, progress, message)
-        publish(WorkerEvent(kind="job.progress", job_id=job_id, progress=progress, message=message))
+        publish(WorkerEvent(kind="job.progress", job_id=job_id, progress=progress, message=message,
+                            data=about))
 
     try:
         result = handler_for(job.kind)(job, report)
     except StudyTeddyError as error:
         context.jobs.fail(job.id, error.message)
-        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=error.message))
+        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=error.message, data=about))
         return "failed"
     except Exception as error:
         log.exception("Job %s (%s) crashed", job_id, job.kind)
         message = f"Something went wrong: {type(error).__name__}: {error}"
         context.jobs.fail(job.id, message)
-        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message))
+        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
         return "failed"
     context.jobs.complete(job.id, result)
-    publish(WorkerEvent(kind="job.done", job_id=job_id, progress=1.0, data=result))
+    publish(WorkerEvent(kind="job.done", job_id=job_id, progress=1.0, data={**about, **result}))
     return "done"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import redis
 
+from studyteddy_desktop.ai.embedder import LazyEmbedder
+from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.services.database import Database
 from studyteddy_desktop.services.job_service import JobService
 from studyteddy_desktop.worker.event_channel import EventPublisher
@@ -17,6 +19,8 @@ class WorkerContext:
     redis_client: redis.Redis
     publisher: EventPublisher
     jobs: JobService
+    store: ContentStore
+    embedder: LazyEmbedder
 
 
 _current: WorkerContext | None = None

@@ -76,6 +76,13 @@ class Document(SyncedRow, Base):
         JSONB, default=list, server_default=sql_text("'[]'::jsonb")
     )
     indexed_at: Mapped[datetime | None]
+    # Where the bytes live in the data folder's content-addressed store, relative to it.
+    stored_path: Mapped[str | None] = mapped_column(Text)
+    # The path the student imported from, shown in the detail view; never read again.
+    source_path: Mapped[str | None] = mapped_column(Text)
+    # Human name of the detected format ("PDF", "Markdown"); False `paged` means no page numbers.
+    format_name: Mapped[str | None] = mapped_column(String(40))
+    paged: Mapped[bool] = mapped_column(default=True, server_default=sql_text("true"))
 
     chunks: Mapped[list["DocumentChunk"]] = relationship(
         back_populates="document",
@@ -141,3 +148,29 @@ class DocumentChunk(Base):
             f"DocumentChunk(id={self.id!s}, document_id={self.document_id!s}, "
             f"ordinal={self.ordinal})"
         )
+
+
+class DocumentPage(Base):
+    """The normalised text of one page, kept for citations and the detail view.
+
+    Derived from the file like chunks are, so not synced; `char_start` places the page in
+    the document text that chunk offsets point into.
+    """
+
+    __tablename__ = "document_pages"
+    __table_args__ = (
+        CheckConstraint("ordinal >= 0", name="ordinal_not_negative"),
+        CheckConstraint("char_start >= 0", name="char_start_not_negative"),
+    )
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 0-based position; `page_number` is what is printed (None for formats without pages).
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_number: Mapped[int | None] = mapped_column(Integer)
+    char_start: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"DocumentPage(document_id={self.document_id!s}, ordinal={self.ordinal})"

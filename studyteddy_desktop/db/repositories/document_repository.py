@@ -1,0 +1,93 @@
+"""Documents, their pages and chunks: the queries the library, indexer and search share."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from studyteddy_desktop.db.models import Document, DocumentChunk, DocumentPage
+
+
+class DocumentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, document_id: uuid.UUID, *, for_update: bool = False,
+            include_deleted: bool = False) -> Document | None:
+        statement = sa.select(Document).where(Document.id == document_id)
+        if not include_deleted:
+            statement = statement.where(Document.deleted_at.is_(None))
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalars(statement).first()
+
+    def live_with_hash(self, user_id: uuid.UUID, sha256: str) -> Document | None:
+        statement = sa.select(Document).where(Document.user_id == user_id, Document.content_sha256 == sha256,
+                                              Document.deleted_at.is_(None))
+        return self.session.scalars(statement).first()
+
+    def live_for_user(self, user_id: uuid.UUID) -> list[Document]:
+        statement = (sa.select(Document).where(Document.user_id == user_id, Document.deleted_at.is_(None))
+                     .order_by(Document.created_at.desc()))
+        return list(self.session.scalars(statement))
+
+    def other_live_users_of_file(self, stored_path: str, except_id: uuid.UUID) -> int:
+        statement = sa.select(sa.func.count()).select_from(Document).where(
+            Document.stored_path == stored_path, Document.deleted_at.is_(None), Document.id != except_id)
+        return int(self.session.scalar(statement) or 0)
+
+    def add(self, document: Document) -> Document:
+        self.session.add(document)
+        self.session.flush()
+        return document
+
+    def status_of(self, document_id: uuid.UUID) -> tuple[str, bool] | None:
+        """(status, deleted) without loading the row; the indexer polls it between batches."""
+        row = self.session.execute(sa.select(Document.status, Document.deleted_at.is_not(None))
+                                   .where(Document.id == document_id)).first()
+        return (str(row[0]), bool(row[1])) if row else None
+
+    def pages(self, document_id: uuid.UUID) -> list[DocumentPage]:
+        statement = (sa.select(DocumentPage).where(DocumentPage.document_id == document_id)
+                     .order_by(DocumentPage.ordinal))
+        return list(self.session.scalars(statement))
+
+    def upsert_pages(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        statement = insert(DocumentPage).values(list(rows))
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[DocumentPage.document_id, DocumentPage.ordinal],
+            set_={"page_number": statement.excluded.page_number, "char_start": statement.excluded.char_start,
+                  "text": statement.excluded.text}))
+
+    def embedded_chunk_texts(self, document_id: uuid.UUID, ordinals: Sequence[int]) -> dict[int, str]:
+        """Ordinal -> text of chunks already embedded, so a resumed run skips them."""
+        statement = sa.select(DocumentChunk.ordinal, DocumentChunk.text).where(
+            DocumentChunk.document_id == document_id, DocumentChunk.ordinal.in_(list(ordinals)),
+            DocumentChunk.embedding.is_not(None))
+        return {ordinal: text for ordinal, text in self.session.execute(statement)}
+
+    def upsert_chunks(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        statement = insert(DocumentChunk).values(list(rows))
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[DocumentChunk.document_id, DocumentChunk.ordinal],
+            set_={name: statement.excluded[name] for name in
+                  ("text", "page_start", "page_end", "char_start", "char_end", "token_count", "embedding")}))
+
+    def trim_derived_rows(self, document_id: uuid.UUID, chunk_count: int, page_count: int) -> None:
+        """Drop chunks and pages beyond the new ends (the file changed, or a run was cut short)."""
+        self.session.execute(sa.delete(DocumentChunk).where(DocumentChunk.document_id == document_id,
+                                                            DocumentChunk.ordinal >= chunk_count))
+        self.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == document_id,
+                                                           DocumentPage.ordinal >= page_count))
+
+    def delete_derived_rows(self, document_id: uuid.UUID) -> None:
+        self.trim_derived_rows(document_id, 0, 0)

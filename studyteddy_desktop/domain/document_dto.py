@@ -1,0 +1,74 @@
+"""Frozen values about documents and search results that cross the service boundary."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class DocumentDTO:
+    id: uuid.UUID
+    title: str
+    original_filename: str
+    status: str
+    status_reason: str | None
+    progress: float
+    page_count: int | None
+    chunk_count: int
+    size_bytes: int
+    subject: str | None
+    format_name: str | None
+    paged: bool
+    created_at: datetime
+    indexed_at: datetime | None
+    source_path: str | None
+    summary: str | None
+    key_concepts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocumentPageDTO:
+    ordinal: int
+    page_number: int | None
+    char_start: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentDetailDTO:
+    document: DocumentDTO
+    pages: tuple[DocumentPageDTO, ...]
+    stored_file: str | None
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What importing one file did: a new document, or the one already holding these bytes."""
+
+    document: DocumentDTO
+    duplicate: bool
+    job_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class SearchHitDTO:
+    chunk_id: uuid.UUID
+    document_id: uuid.UUID
+    document_title: str
+    page_start: int | None
+    page_end: int | None
+    char_start: int
+    char_end: int
+    snippet: str
+    score: float
+    text: str
+
+    @property
+    def page_label(self) -> str:
+        if self.page_start is None:
+            return ""
+        if self.page_end is None or self.page_end == self.page_start:
+            return f"p. {self.page_start}"
+        return f"pp. {self.page_start}-{self.page_end}"

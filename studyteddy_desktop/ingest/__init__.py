@@ -1,0 +1,1 @@
+"""Turning imported files into normalised page text and retrieval-sized chunks."""

@@ -1,0 +1,114 @@
+"""Extraction in a child process with wall-clock, memory and page limits.
+
+A hostile or broken file can hang, exhaust memory or crash the parser; here that only ever
+costs the child, and the worker gets a clear DocumentProblem instead.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from studyteddy_desktop.domain.document_errors import (PROBLEMS_BY_NAME, DamagedFileError,
+                                                       ExtractionLimitError)
+from studyteddy_desktop.ingest.extracted_document import DocumentInfo, ExtractedPage, ExtractionLimits
+
+_END = object()
+
+
+class SandboxedExtraction:
+    """Use as a context manager: `info()` first, then iterate `pages()` as the child reads them."""
+
+    def __init__(self, path: Path, *, password: str | None = None,
+                 limits: ExtractionLimits | None = None) -> None:
+        self.path = path
+        self.password = password
+        self.limits = limits or ExtractionLimits()
+        self._messages: queue.Queue[object] = queue.Queue()
+        self._child: subprocess.Popen[bytes] | None = None
+        self._deadline = 0.0
+        self._info: DocumentInfo | None = None
+
+    def __enter__(self) -> SandboxedExtraction:
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "studyteddy_desktop.ingest.sandbox_child"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        request = {"path": str(self.path), "password": self.password, **asdict(self.limits)}
+        assert self._child.stdin is not None
+        self._child.stdin.write((json.dumps(request) + "\n").encode())
+        self._child.stdin.close()
+        self._deadline = time.monotonic() + self.limits.max_seconds
+        # Drain the pipe on a thread, so the child never waits on a slow consumer.
+        threading.Thread(target=self._read_messages, name="extraction-reader", daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._child is not None and self._child.poll() is None:
+            self._child.kill()
+        if self._child is not None:
+            self._child.wait()
+            for stream in (self._child.stdout, self._child.stderr):
+                if stream is not None:
+                    stream.close()
+
+    def _read_messages(self) -> None:
+        assert self._child is not None and self._child.stdout is not None
+        for line in self._child.stdout:
+            try:
+                self._messages.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        self._messages.put(_END)
+
+    def _next_message(self) -> dict:
+        remaining = self._deadline - time.monotonic()
+        try:
+            message = self._messages.get(timeout=max(0.0, remaining))
+        except queue.Empty:
+            self.__exit__()
+            raise ExtractionLimitError(
+                f"Reading this file took longer than {self.limits.max_seconds:.0f} seconds, so it was "
+                "stopped. The file may be damaged or built to be hard to read.") from None
+        if message is _END:
+            assert self._child is not None
+            code = self._child.wait()
+            error_output = self._child.stderr.read().decode("utf-8", "replace")[-2000:] if self._child.stderr else ""
+            raise DamagedFileError(
+                "Reading this file crashed the reader" + (f" (signal {-code})" if code < 0 else "")
+                + ". The file is probably damaged.", details=error_output)
+        assert isinstance(message, dict)
+        if message["type"] == "error":
+            problem = PROBLEMS_BY_NAME.get(message["kind"], DamagedFileError)
+            raise problem(message["message"], details=message.get("details") or "")
+        return message
+
+    def info(self) -> DocumentInfo:
+        if self._info is None:
+            message = self._next_message()
+            if message["type"] != "info":
+                raise DamagedFileError("The reader answered out of order.")
+            self._info = DocumentInfo(message["format_name"], message["mime_type"], message["page_count"],
+                                      message["paged"], message.get("title"))
+        return self._info
+
+    def pages(self) -> Iterator[ExtractedPage]:
+        self.info()
+        while True:
+            message = self._next_message()
+            if message["type"] == "done":
+                return
+            yield ExtractedPage(number=message["number"], text=message["text"])
+
+
+def extract_document(path: Path, *, password: str | None = None,
+                     limits: ExtractionLimits | None = None) -> tuple[DocumentInfo, list[ExtractedPage]]:
+    """The whole document at once; for callers that do not need to overlap work with reading."""
+    with SandboxedExtraction(path, password=password, limits=limits) as extraction:
+        return extraction.info(), list(extraction.pages())

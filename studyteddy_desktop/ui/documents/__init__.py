@@ -1,0 +1,1 @@
+"""The Documents pane's parts: the table model, the progress delegate and the detail view."""

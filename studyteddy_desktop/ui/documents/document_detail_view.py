@@ -1,0 +1,106 @@
+"""A document's metadata and its extracted text, scrollable to a cited passage."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+
+from studyteddy_desktop.domain.document_dto import DocumentDetailDTO
+from studyteddy_desktop.ui.documents.document_table_model import STATUS_LABELS, human_size
+
+
+class DocumentDetailView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setPlaceholderText("Select a document to see the text Study Teddy read from it.")
+        form = QFormLayout()
+        form.addRow(self.title)
+        form.addRow(self.facts)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.text, stretch=1)
+        self._page_offsets: list[tuple[int, int, int]] = []
+        self._highlight: tuple[int, int] | None = None
+        self.detail: DocumentDetailDTO | None = None
+
+    def highlighted_text(self) -> str:
+        """The passage currently highlighted, as shown."""
+        if self._highlight is None:
+            return ""
+        return self.text.toPlainText()[self._highlight[0]:self._highlight[1]]
+
+    def clear(self) -> None:
+        self.detail = None
+        self._highlight = None
+        self.title.clear()
+        self.facts.clear()
+        self.text.clear()
+        self._page_offsets = []
+
+    def show_detail(self, detail: DocumentDetailDTO) -> None:
+        self.detail = detail
+        self._highlight = None
+        self.text.setExtraSelections([])
+        document = detail.document
+        self.title.setText(f"<h3>{_escape(document.title)}</h3>")
+        facts = [
+            f"<b>Status:</b> {STATUS_LABELS.get(document.status, document.status)}"
+            + (f" — {_escape(document.status_reason)}" if document.status_reason else ""),
+            f"<b>File:</b> {_escape(document.original_filename)} ({document.format_name or 'unknown format'}, "
+            f"{human_size(document.size_bytes)})",
+            f"<b>Pages:</b> {document.page_count or '–'} &nbsp; <b>Passages:</b> {document.chunk_count}",
+            f"<b>Subject:</b> {_escape(document.subject) if document.subject else 'none'}",
+            f"<b>Imported:</b> {document.created_at:%d %b %Y %H:%M}"
+            + (f" &nbsp; <b>Indexed:</b> {document.indexed_at:%d %b %Y %H:%M}" if document.indexed_at else ""),
+        ]
+        if document.source_path:
+            facts.append(f"<b>From:</b> {_escape(document.source_path)}")
+        self.facts.setText("<br>".join(facts))
+        # Lay the pages out with headers, remembering where each page's text starts on screen.
+        parts: list[str] = []
+        self._page_offsets = []
+        position = 0
+        for page in detail.pages:
+            header = f"— Page {page.page_number} —\n" if page.page_number is not None else ""
+            self._page_offsets.append((page.char_start, position + len(header), len(page.text)))
+            block = header + page.text + "\n\n"
+            parts.append(block)
+            position += len(block)
+        empty = "(Nothing read yet: indexing has not reached this document.)" if document.status in (
+            "queued", "extracting") else "(No text was read from this document; see its status above.)"
+        self.text.setPlainText("".join(parts) if parts else empty)
+
+    def reveal(self, char_start: int, char_end: int) -> None:
+        """Scroll to a passage given by document-text offsets, and highlight it."""
+        for page_start, shown_at, length in self._page_offsets:
+            if page_start <= char_start <= page_start + length:
+                start = shown_at + (char_start - page_start)
+                end = shown_at + min(char_end - page_start, length)
+                cursor = self.text.textCursor()
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                highlight = QTextEdit.ExtraSelection()
+                highlight.cursor = cursor
+                highlight.format = QTextCharFormat()
+                highlight.format.setBackground(self.palette().highlight())
+                highlight.format.setForeground(self.palette().highlightedText())
+                self.text.setExtraSelections([highlight])
+                self._highlight = (start, end)
+                cursor.setPosition(start)
+                self.text.setTextCursor(cursor)
+                self.text.centerCursor()
+                return
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,365 @@
+"""Documents: import (dialog or drag and drop), watch indexing live, search, and read the source."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QSplitter, QTableView,
+                               QToolBar, QVBoxLayout, QWidget)
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome, SearchHitDTO
+from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
+from studyteddy_desktop.ui.documents.document_table_model import (DOCUMENT_ROLE, STATUS_COLUMN,
+                                                                  WORKING_STATUSES, DocumentTableModel)
+from studyteddy_desktop.ui.documents.status_delegate import StatusProgressDelegate
+
+if TYPE_CHECKING:
+    from studyteddy_desktop.domain.events import WorkerEvent
+    from studyteddy_desktop.services.app_services import AppServices
+
+_FILE_FILTER = "Documents (*.pdf *.docx *.md *.markdown *.txt *.text *.html *.htm *.rst *.tex *.csv);;All files (*)"
+_EMPTY_HINT = ("<p style='font-size:13pt'><b>Your library is empty.</b></p>"
+               "<p>Drop PDFs, Word files or notes here, or press <b>Ctrl+O</b> to import.<br>"
+               "Study Teddy reads them on your computer and finds the right page when you ask.</p>")
+
+
+class DocumentsPane(QWidget):
+    def __init__(self, services: AppServices, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("documentsPane")
+        self.services = services
+        self.setAcceptDrops(True)
+        self.model = DocumentTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.EditRole)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setItemDelegateForColumn(STATUS_COLUMN, StatusProgressDelegate(self.table))
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.table.doubleClicked.connect(lambda _index: self._unlock_if_needed())
+        self.empty_hint = QLabel(_EMPTY_HINT)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search your documents (Ctrl+F), then Enter")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(self.run_search)
+        self.search_box.installEventFilter(self)
+        self.results = QListWidget()
+        self.results.setWordWrap(True)
+        self.results.itemActivated.connect(self._open_result)
+        self.results.hide()
+        self.status_line = QLabel()
+        self.detail = DocumentDetailView()
+
+        self.toolbar = QToolBar()
+        self.actions: dict[str, QAction] = {}
+        for key, text, shortcut, slot in (
+                ("import", "Import files…", QKeySequence.StandardKey.Open, self.choose_files),
+                ("folder", "Import folder…", None, self.choose_folder),
+                ("retry", "Retry", None, self.retry_selected),
+                ("cancel", "Cancel", None, self.cancel_selected),
+                ("unlock", "Unlock…", None, self._unlock_if_needed),
+                ("subject", "Subject…", None, self.set_subject_of_selected),
+                ("delete", "Delete", QKeySequence.StandardKey.Delete, self.delete_selected)):
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+                action.setToolTip(f"{text} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+            action.triggered.connect(slot)
+            self.toolbar.addAction(action)
+            self.actions[key] = action
+        # Ctrl+O works anywhere in the window while this pane shows; Delete only in the table,
+        # so pressing it in the search box never deletes a document.
+        self.actions["import"].setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(self.actions["import"])
+        self.actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.actions["delete"])
+        find = QAction(self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        find.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
+        self.addAction(find)
+
+        left = QVBoxLayout()
+        left.addWidget(self.search_box)
+        left.addWidget(self.results, stretch=2)
+        left.addWidget(self.table, stretch=3)
+        left.addWidget(self.empty_hint, stretch=3)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left.setContentsMargins(0, 0, 0, 0)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([620, 380])
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("<h2>Documents</h2>"))
+        heading.addStretch()
+        heading.addWidget(self.status_line)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 12, 18, 12)
+        layout.addLayout(heading)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(splitter, stretch=1)
+        self._update_actions()
+        self.refresh()
+
+    def eventFilter(self, watched, event) -> bool:
+        # Down in the search box steps into the results, as in a browser's address bar.
+        if (watched is self.search_box and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.results.isVisible() and self.results.count()):
+            self.results.setFocus()
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- loading ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        BackgroundOp.plain(self.services.documents.list_documents, parent=self).success(self._show_documents).run()
+
+    def _show_documents(self, documents: list[DocumentDTO]) -> None:
+        self.model.set_documents(documents)
+        self._update_empty_state()
+        if documents and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+        self._update_actions()
+
+    def _update_empty_state(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_hint.setVisible(empty)
+        self.table.setVisible(not empty)
+
+    def selected_document(self) -> DocumentDTO | None:
+        index = self.table.currentIndex()
+        return index.data(DOCUMENT_ROLE) if index.isValid() else None
+
+    def select_document(self, document_id: uuid.UUID) -> None:
+        row = self.model.row_of(document_id)
+        if row >= 0:
+            self.table.setCurrentIndex(self.proxy.mapFromSource(self.model.index(row, 0)))
+
+    def _show_selected(self, reveal: tuple[int, int] | None = None) -> None:
+        self._update_actions()
+        document = self.selected_document()
+        if document is None:
+            self.detail.clear()
+            return
+        def shown(detail) -> None:
+            self.detail.show_detail(detail)
+            if reveal is not None:
+                self.detail.reveal(*reveal)
+        BackgroundOp.plain(lambda: self.services.documents.detail(document.id), parent=self).success(shown).run()
+
+    def _update_actions(self) -> None:
+        document = self.selected_document()
+        status = document.status if document else None
+        self.actions["retry"].setEnabled(status in {"failed", "cancelled", "no_text", "needs_password"})
+        self.actions["cancel"].setEnabled(status in WORKING_STATUSES)
+        self.actions["unlock"].setEnabled(status == "needs_password")
+        self.actions["delete"].setEnabled(document is not None)
+        self.actions["subject"].setEnabled(document is not None)
+
+    # -- importing --------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(self, "Import documents", str(Path.home()), _FILE_FILTER)
+        if files:
+            self.import_paths([Path(name) for name in files])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def import_paths(self, paths: list[Path]) -> None:
+        from studyteddy_desktop.services.document_library import expand_import_paths
+
+        files = list(expand_import_paths(paths))
+        if not files:
+            self._say("Nothing to import: Study Teddy reads PDF, Word, web pages, Markdown and text files.")
+            return
+        self._say(f"Importing {len(files)} file{'s' if len(files) != 1 else ''}…")
+
+        def import_all(progress) -> list[tuple[Path, ImportOutcome | StudyTeddyError]]:
+            outcomes: list[tuple[Path, ImportOutcome | StudyTeddyError]] = []
+            for number, path in enumerate(files, start=1):
+                progress(f"Copying {path.name}", number / len(files))
+                try:
+                    outcomes.append((path, self.services.documents.import_file(path)))
+                except StudyTeddyError as error:
+                    outcomes.append((path, error))
+            return outcomes
+
+        (BackgroundOp(import_all, parent=self)
+         .with_progress(lambda step, _fraction: self._say(step))
+         .success(self._imported).run())
+
+    def _imported(self, outcomes: list[tuple[Path, ImportOutcome | StudyTeddyError]]) -> None:
+        problems = [f"{path.name}: {result.message}" for path, result in outcomes
+                    if isinstance(result, StudyTeddyError)]
+        duplicates = [path.name for path, result in outcomes if isinstance(result, ImportOutcome) and result.duplicate]
+        for _path, result in outcomes:
+            if isinstance(result, ImportOutcome):
+                self.model.upsert(result.document)
+        self._update_empty_state()
+        added = len(outcomes) - len(problems) - len(duplicates)
+        summary = f"Added {added} document{'s' if added != 1 else ''}."
+        if duplicates:
+            summary += f" Already in your library: {', '.join(duplicates)}."
+        self._say(summary)
+        if problems:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Some files were not imported",
+                              f"{len(problems)} file{'s' if len(problems) != 1 else ''} could not be imported.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText("\n".join(problems))
+            box.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    # -- actions on the selected document ---------------------------------------------
+
+    def _run_on_selected(self, work, done_message: str) -> None:
+        document = self.selected_document()
+        if document is None:
+            return
+
+        def finished(updated: DocumentDTO | None) -> None:
+            if updated is None:
+                self.model.remove(document.id)
+                self.detail.clear()
+            else:
+                self.model.upsert(updated)
+            self._update_empty_state()
+            self._update_actions()
+            self._say(done_message.format(title=document.title))
+
+        (BackgroundOp.plain(lambda: work(document), parent=self)
+         .success(finished).failure(lambda error: self._say(_message_of(error))).run())
+
+    def retry_selected(self) -> None:
+        self._run_on_selected(lambda d: self.services.documents.retry(d.id), "Indexing “{title}” again.")
+
+    def cancel_selected(self) -> None:
+        self._run_on_selected(lambda d: self.services.documents.cancel(d.id), "Cancelled “{title}”.")
+
+    def delete_selected(self) -> None:
+        document = self.selected_document()
+        if document is None:
+            return
+        answer = QMessageBox.question(
+            self, "Delete document",
+            f"Delete “{document.title}” from your library? Its passages leave search and the Tutor.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run_on_selected(lambda d: self.services.documents.delete(d.id), "Deleted “{title}”.")
+
+    def set_subject_of_selected(self) -> None:
+        document = self.selected_document()
+        if document is None:
+            return
+        subject, accepted = QInputDialog.getText(self, "Subject", f"Subject of “{document.title}”:",
+                                                 text=document.subject or "")
+        if accepted:
+            self._run_on_selected(lambda d: self.services.documents.set_subject(d.id, subject),
+                                  "Updated the subject of “{title}”.")
+
+    def _unlock_if_needed(self) -> None:
+        document = self.selected_document()
+        if document is None or document.status != "needs_password":
+            return
+        password, accepted = QInputDialog.getText(
+            self, "Password needed", f"“{document.title}” is protected. Enter its password:",
+            QLineEdit.EchoMode.Password)
+        if accepted and password:
+            self._run_on_selected(lambda d: self.services.documents.unlock(d.id, password),
+                                  "Unlocking “{title}”…")
+
+    # -- search -----------------------------------------------------------------------
+
+    def run_search(self) -> None:
+        query = self.search_box.text()
+        if not query.strip():
+            self.results.hide()
+            return
+        self._say("Searching… (right after start-up, the first search waits for the model to load)")
+        (BackgroundOp.plain(lambda: self.services.search.search(query, limit=20), parent=self)
+         .success(self._show_results).failure(lambda error: self._say(_message_of(error))).run())
+
+    def _show_results(self, hits: list[SearchHitDTO]) -> None:
+        self.results.clear()
+        for hit in hits:
+            where = f" — {hit.page_label}" if hit.page_label else ""
+            snippet = hit.snippet.replace("«", "").replace("»", "")
+            item = QListWidgetItem(f"{hit.document_title}{where}\n{snippet}")
+            item.setData(Qt.ItemDataRole.UserRole, hit)
+            item.setToolTip(hit.text[:600])
+            self.results.addItem(item)
+        self.results.setVisible(True)
+        self._say(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} found." if hits
+                  else "Nothing found. Try other words, or import more documents.")
+        if hits:
+            self.results.setCurrentRow(0)
+
+    def _open_result(self, item: QListWidgetItem) -> None:
+        hit: SearchHitDTO = item.data(Qt.ItemDataRole.UserRole)
+        self.select_document(hit.document_id)
+        self._show_selected(reveal=(hit.char_start, hit.char_end))
+
+    # -- live updates -----------------------------------------------------------------
+
+    def on_worker_event(self, event: WorkerEvent) -> None:
+        document_id = event.data.get("document_id")
+        if event.data.get("kind") != "document_index" or not document_id:
+            return
+        identifier = uuid.UUID(document_id)
+        if event.kind == "job.progress" and event.progress is not None:
+            self.model.show_progress(identifier, event.progress)
+        elif event.kind in ("job.done", "job.failed", "job.started"):
+            (BackgroundOp.plain(lambda: self.services.documents.get(identifier), parent=self)
+             .success(self._document_changed).failure(lambda _error: self.model.remove(identifier)).run())
+
+    def _document_changed(self, document: DocumentDTO) -> None:
+        self.model.upsert(document)
+        self._update_empty_state()
+        selected = self.selected_document()
+        if selected is not None and selected.id == document.id:
+            self._show_selected()
+
+    def _say(self, text: str) -> None:
+        self.status_line.setText(text)
+
+
+def _message_of(error: BaseException) -> str:
+    return error.message if isinstance(error, StudyTeddyError) else "Something went wrong; the log has details."

@@ -1,0 +1,85 @@
+"""The Documents pane with the real services and worker: import, live status, search, source view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.worker_process import WorkerProcess
+from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.ui.event_listener import WorkerEventListener
+from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
+from tests.document_samples import BIOLOGY_PAGES, text_pdf
+
+
+@pytest.fixture()
+def pane(qtbot, endpoints: RuntimeEndpoints, session_data_dir) -> Iterator[DocumentsPane]:
+    worker = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
+                           redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    worker.ensure_running()
+    services = AppServices(endpoints)
+    widget = DocumentsPane(services, Settings(data_dir=session_data_dir))
+    qtbot.addWidget(widget)
+    listener = WorkerEventListener(endpoints.redis_url)
+    listener.event_received.connect(widget.on_worker_event)
+    listener.start()
+    widget.show()
+    yield widget
+    listener.stop()
+    for document in services.documents.list_documents():
+        if document.original_filename == "cell energy.pdf":
+            services.documents.delete(document.id)
+    services.close()
+    worker.stop()
+
+
+def _row_status(pane: DocumentsPane, title: str) -> str | None:
+    for row in range(pane.model.rowCount()):
+        document = pane.model.document_at(row)
+        if document.title == title:
+            return document.status
+    return None
+
+
+def test_import_shows_the_row_at_once_then_ready_and_search_opens_the_page(qtbot, pane, tmp_path):
+    pdf = text_pdf(tmp_path / "cell energy.pdf", BIOLOGY_PAGES)
+    pane.import_paths([pdf])
+    qtbot.waitUntil(lambda: _row_status(pane, "cell energy") is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: _row_status(pane, "cell energy") == "ready", timeout=120_000)
+    assert pane.table.isVisible() and not pane.empty_hint.isVisible()
+
+    pane.search_box.setText("Krebs cycle matrix")
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: pane.results.count() > 0, timeout=60_000)
+    first = pane.results.item(0)
+    assert first.text().startswith("cell energy — p. 3")
+    pane.results.itemActivated.emit(first)
+    qtbot.waitUntil(lambda: pane.detail.detail is not None
+                    and pane.detail.detail.document.title == "cell energy", timeout=10_000)
+    qtbot.waitUntil(lambda: "Krebs" in pane.detail.highlighted_text(), timeout=10_000)
+    assert "— Page 3 —" in pane.detail.text.toPlainText()
+
+
+def test_unsupported_files_are_reported_and_nothing_is_added(qtbot, pane, tmp_path):
+    (tmp_path / "photo.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 50)
+    before = pane.model.rowCount()
+    pane.import_paths([tmp_path / "photo.pdf"])
+    qtbot.waitUntil(lambda: pane.status_line.text().startswith("Added 0"), timeout=10_000)
+    assert pane.model.rowCount() == before
+
+
+def test_an_empty_library_shows_a_friendly_hint(qtbot, pane):
+    pane._show_documents([])
+    assert pane.empty_hint.isVisible() and not pane.table.isVisible()
+    assert "Ctrl+O" in pane.empty_hint.text()
+
+
+def test_an_empty_search_hides_the_results(qtbot, pane):
+    pane.search_box.setText("   ")
+    pane.run_search()
+    assert not pane.results.isVisible()
