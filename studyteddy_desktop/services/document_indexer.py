@@ -79,6 +79,9 @@ class DocumentIndexer:
              progress: ProgressFn) -> IndexingResult:
         counter = shared_token_counter()
         chunker = Chunker(counter.count_many, counter.split_to_fit)
+        # Chunks an earlier, interrupted run already embedded: same text means no new embedding.
+        with self.database.unit_of_work() as session:
+            already_embedded = DocumentRepository(session).embedded_chunk_texts(document_id)
         pending: list[Chunk] = []
         pages_done = embedded = chunks_total = 0
         with SandboxedExtraction(self.store.path_of(stored_path), password=password,
@@ -96,12 +99,14 @@ class DocumentIndexer:
                 pending.extend(chunker.add_page(page))
                 pages_done += 1
                 if len(pending) >= EMBED_BATCH:
-                    embedded += self._store_batch(document_id, page_rows, pending)
+                    embedded += self._store_batch(document_id, page_rows, pending, already_embedded,
+                                                  min(0.99, pages_done / max(info.page_count, 1)))
                     chunks_total += len(pending)
                     page_rows, pending = [], []
-                    self._report(document_id, pages_done, info.page_count, progress)
+                    progress(min(0.99, pages_done / max(info.page_count, 1)),
+                             f"Page {pages_done} of {info.page_count}")
             pending.extend(chunker.finish())
-            embedded += self._store_batch(document_id, page_rows, pending)
+            embedded += self._store_batch(document_id, page_rows, pending, already_embedded, 0.99)
             chunks_total += len(pending)
         if chunks_total == 0:
             raise NoExtractableTextError(
@@ -126,40 +131,26 @@ class DocumentIndexer:
         return {"document_id": document_id, "ordinal": ordinal, "page_number": page.number,
                 "char_start": start, "text": page.text}
 
-    def _store_batch(self, document_id: uuid.UUID, page_rows: list[dict], chunks: list[Chunk]) -> int:
-        """Embed what is not embedded yet and write pages and chunks in one transaction."""
-        with self.database.unit_of_work() as session:
-            documents = DocumentRepository(session)
-            self._check_not_cancelled(documents, document_id)
-            already = documents.embedded_chunk_texts(document_id, [chunk.ordinal for chunk in chunks])
-        fresh = [chunk for chunk in chunks if already.get(chunk.ordinal) != chunk.text]
+    def _store_batch(self, document_id: uuid.UUID, page_rows: list[dict], chunks: list[Chunk],
+                     already_embedded: dict[int, str], fraction: float) -> int:
+        """Embed what is not embedded yet, then write pages, chunks and progress in one transaction."""
+        fresh = [chunk for chunk in chunks if already_embedded.get(chunk.ordinal) != chunk.text]
         vectors = self.embed([chunk.text for chunk in fresh]) if fresh else []
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
+            document = documents.get(document_id, for_update=True)
+            if document is None or document.status == DocumentStatus.CANCELLED:
+                raise IndexingCancelled()
             documents.upsert_pages(page_rows)
             documents.upsert_chunks([
                 {"document_id": document_id, "ordinal": chunk.ordinal, "text": chunk.text,
                  "page_start": chunk.page_start, "page_end": chunk.page_end, "char_start": chunk.char_start,
                  "char_end": chunk.char_end, "token_count": chunk.token_count, "embedding": vector}
                 for chunk, vector in zip(fresh, vectors, strict=True)])
-        return len(fresh)
-
-    def _report(self, document_id: uuid.UUID, done: int, total: int, progress: ProgressFn) -> None:
-        fraction = min(0.99, done / max(total, 1))
-        with self.database.unit_of_work() as session:
-            document = DocumentRepository(session).get(document_id, for_update=True)
-            if document is None:
-                raise IndexingCancelled()
             if document.status == DocumentStatus.EXTRACTING:
                 document.status = DocumentStatus.EMBEDDING
-            document.progress = fraction
-        progress(fraction, f"Page {done} of {total}")
-
-    @staticmethod
-    def _check_not_cancelled(documents: DocumentRepository, document_id: uuid.UUID) -> None:
-        state = documents.status_of(document_id)
-        if state is None or state[1] or state[0] == DocumentStatus.CANCELLED:
-            raise IndexingCancelled()
+            document.progress = max(document.progress or 0.0, fraction)
+        return len(fresh)
 
     def _finish_with_problem(self, document_id: uuid.UUID, problem: DocumentProblem) -> None:
         with self.database.unit_of_work() as session:

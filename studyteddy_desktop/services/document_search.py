@@ -66,9 +66,19 @@ def fuse_rankings(rankings: Sequence[Sequence[uuid.UUID]], k: int = RRF_K) -> li
 
 
 class DocumentSearch:
+    """`embed_query(text) -> vector`; when it also has `begin(text) -> wait()`, the full-text half
+    of the search runs while the query is being embedded."""
+
     def __init__(self, database: Database, embed_query: Callable[[str], list[float]]) -> None:
         self.database = database
         self.embed_query = embed_query
+
+    def _begin_embedding(self, query: str) -> Callable[[], list[float]]:
+        begin = getattr(self.embed_query, "begin", None)
+        if begin is not None:
+            return begin(query)
+        vector = self.embed_query(query)
+        return lambda: vector
 
     def search(self, query: str, *, limit: int = 10, document_ids: Sequence[uuid.UUID] | None = None,
                subject: str | None = None) -> list[SearchHitDTO]:
@@ -79,8 +89,7 @@ class DocumentSearch:
             raise InvalidInputError(f"A search can be at most {MAX_QUERY_CHARS:,} characters long.")
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInputError(f"The number of results must be between 1 and {MAX_LIMIT}.")
-        vector = self.embed_query(query)
-        vector_text = "[" + ",".join(f"{value:.7f}" for value in vector) + "]"
+        wait_for_vector = self._begin_embedding(query)
         with self.database.unit_of_work() as session:
             session.execute(sa.text(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}"))
             # With a filter, keep walking the graph until enough matching rows are found.
@@ -92,6 +101,10 @@ class DocumentSearch:
                     "subject": subject}))
                 if not allowed:
                     return []
+            lexical = list(session.scalars(_LEXICAL, {
+                "query": query, "candidates": CANDIDATES_PER_LIST,
+                "allowed": [str(i) for i in allowed] if allowed is not None else None}))
+            vector_text = "[" + ",".join(f"{value:.7f}" for value in wait_for_vector()) + "]"
             if allowed is None:
                 semantic = list(session.scalars(_SEMANTIC_ALL, {"query_vector": vector_text,
                                                                 "candidates": CANDIDATES_PER_LIST}))
@@ -99,9 +112,6 @@ class DocumentSearch:
                 semantic = list(session.scalars(_SEMANTIC_SOME, {
                     "query_vector": vector_text, "candidates": CANDIDATES_PER_LIST,
                     "allowed": [str(i) for i in allowed]}))
-            lexical = list(session.scalars(_LEXICAL, {
-                "query": query, "candidates": CANDIDATES_PER_LIST,
-                "allowed": [str(i) for i in allowed] if allowed is not None else None}))
             ranked = fuse_rankings([semantic, lexical])[:limit]
             if not ranked:
                 return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
@@ -18,12 +19,29 @@ class WorkerQueryEmbedder:
         self.queue = queue
 
     def __call__(self, text: str) -> list[float]:
+        return self.begin(text)()
+
+    def begin(self, text: str) -> Callable[[], list[float]]:
+        """Send the query now and return a function that waits for its vector, so the caller can
+        do other work (the full-text half of a search) while the worker embeds."""
         try:
-            vector = self.queue.enqueue("embed_query", text).get(blocking=True, timeout=_TIMEOUT_S)
-        except Exception as error:  # huey raises its own timeout and task errors
-            raise ServiceUnavailableError(
-                "The search could not be run because the background worker did not answer. "
-                "Check Settings → Services.", details=repr(error)) from error
-        if vector is None:
-            raise ServiceUnavailableError("The background worker did not answer the search in time.")
-        return list(vector)
+            pending = self.queue.enqueue("embed_query", text)
+        except Exception as error:  # huey wraps Redis errors in its own
+            raise _unavailable(error) from error
+
+        def wait() -> list[float]:
+            try:
+                vector = pending.get(blocking=True, timeout=_TIMEOUT_S)
+            except Exception as error:  # huey raises its own timeout and task errors
+                raise _unavailable(error) from error
+            if vector is None:
+                raise ServiceUnavailableError("The background worker did not answer the search in time.")
+            return list(vector)
+
+        return wait
+
+
+def _unavailable(error: BaseException) -> ServiceUnavailableError:
+    return ServiceUnavailableError(
+        "The search could not be run because the background worker did not answer. "
+        "Check Settings → Services.", details=repr(error))

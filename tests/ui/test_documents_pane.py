@@ -14,7 +14,14 @@ from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
-from tests.document_samples import BIOLOGY_PAGES, text_pdf
+from tests.document_samples import text_pdf
+
+# Words no other test's documents contain: the session database is shared with them.
+CELL_ENERGY_PAGES = [
+    "Glycolysis splits glucose in the cytoplasm of the quorvant cell line.",
+    "Fermentation regenerates NAD+ when oxygen is scarce in quorvant cultures.",
+    "The zelphic shuttle carries electrons into the mitochondrial matrix of quorvant cells.",
+]
 
 
 @pytest.fixture()
@@ -47,21 +54,21 @@ def _row_status(pane: DocumentsPane, title: str) -> str | None:
 
 
 def test_import_shows_the_row_at_once_then_ready_and_search_opens_the_page(qtbot, pane, tmp_path):
-    pdf = text_pdf(tmp_path / "cell energy.pdf", BIOLOGY_PAGES)
+    pdf = text_pdf(tmp_path / "cell energy.pdf", CELL_ENERGY_PAGES)
     pane.import_paths([pdf])
     qtbot.waitUntil(lambda: _row_status(pane, "cell energy") is not None, timeout=10_000)
     qtbot.waitUntil(lambda: _row_status(pane, "cell energy") == "ready", timeout=120_000)
     assert pane.table.isVisible() and not pane.empty_hint.isVisible()
 
-    pane.search_box.setText("Krebs cycle matrix")
+    pane.search_box.setText("zelphic shuttle")
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: pane.results.count() > 0, timeout=60_000)
+    qtbot.waitUntil(lambda: pane.results.count() > 0, timeout=120_000)
     first = pane.results.item(0)
     assert first.text().startswith("cell energy — p. 3")
     pane.results.itemActivated.emit(first)
     qtbot.waitUntil(lambda: pane.detail.detail is not None
                     and pane.detail.detail.document.title == "cell energy", timeout=10_000)
-    qtbot.waitUntil(lambda: "Krebs" in pane.detail.highlighted_text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "zelphic" in pane.detail.highlighted_text(), timeout=10_000)
     assert "— Page 3 —" in pane.detail.text.toPlainText()
 
 

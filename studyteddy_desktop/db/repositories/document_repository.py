@@ -46,12 +46,6 @@ class DocumentRepository:
         self.session.flush()
         return document
 
-    def status_of(self, document_id: uuid.UUID) -> tuple[str, bool] | None:
-        """(status, deleted) without loading the row; the indexer polls it between batches."""
-        row = self.session.execute(sa.select(Document.status, Document.deleted_at.is_not(None))
-                                   .where(Document.id == document_id)).first()
-        return (str(row[0]), bool(row[1])) if row else None
-
     def pages(self, document_id: uuid.UUID) -> list[DocumentPage]:
         statement = (sa.select(DocumentPage).where(DocumentPage.document_id == document_id)
                      .order_by(DocumentPage.ordinal))
@@ -66,11 +60,10 @@ class DocumentRepository:
             set_={"page_number": statement.excluded.page_number, "char_start": statement.excluded.char_start,
                   "text": statement.excluded.text}))
 
-    def embedded_chunk_texts(self, document_id: uuid.UUID, ordinals: Sequence[int]) -> dict[int, str]:
+    def embedded_chunk_texts(self, document_id: uuid.UUID) -> dict[int, str]:
         """Ordinal -> text of chunks already embedded, so a resumed run skips them."""
         statement = sa.select(DocumentChunk.ordinal, DocumentChunk.text).where(
-            DocumentChunk.document_id == document_id, DocumentChunk.ordinal.in_(list(ordinals)),
-            DocumentChunk.embedding.is_not(None))
+            DocumentChunk.document_id == document_id, DocumentChunk.embedding.is_not(None))
         return {ordinal: text for ordinal, text in self.session.execute(statement)}
 
     def upsert_chunks(self, rows: Sequence[dict[str, Any]]) -> None:

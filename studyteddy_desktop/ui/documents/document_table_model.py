@@ -18,8 +18,7 @@ WORKING_STATUSES = {"queued", "extracting", "embedding"}
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1
 DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-# The reason a document failed shows in the Status tooltip and the detail view, not a column.
-_COLUMNS = ("Title", "Status", "Pages", "Passages", "Size", "Subject")
+_COLUMNS = ("Title", "Status", "Pages", "Passages", "Size", "Subject", "Problem")
 STATUS_COLUMN = 1
 
 
@@ -81,6 +80,8 @@ class DocumentTableModel(QAbstractTableModel):
             return document.size_bytes if sortable else human_size(document.size_bytes)
         if column == 5:
             return document.subject or ""
+        if column == 6:
+            return document.status_reason or ""
         return None
 
     # -- updates ----------------------------------------------------------------------
