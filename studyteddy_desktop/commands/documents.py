@@ -131,7 +131,8 @@ def run_search(settings: Settings, args: argparse.Namespace) -> int:
                                       subject=args.subject)
     if args.json:
         print(json.dumps([{"rank": rank, "document": hit.document_title, "document_id": str(hit.document_id),
-                           "page_start": hit.page_start, "page_end": hit.page_end, "score": round(hit.score, 6),
+                           "page": hit.page, "page_start": hit.page_start, "page_end": hit.page_end,
+                           "score": round(hit.score, 6),
                            "snippet": hit.snippet, "chunk_id": str(hit.chunk_id)}
                           for rank, hit in enumerate(hits, start=1)], ensure_ascii=False, indent=2))
         return 0

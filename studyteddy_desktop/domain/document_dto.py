@@ -64,11 +64,9 @@ class SearchHitDTO:
     snippet: str
     score: float
     text: str
+    # The page the passage is really on when it runs across pages: where the query's words are.
+    page: int | None = None
 
     @property
     def page_label(self) -> str:
-        if self.page_start is None:
-            return ""
-        if self.page_end is None or self.page_end == self.page_start:
-            return f"p. {self.page_start}"
-        return f"pp. {self.page_start}-{self.page_end}"
+        return f"p. {self.page}" if self.page is not None else ""

@@ -2,8 +2,7 @@
 
 all-MiniLM-L6-v2 reads 256 word pieces and silently drops the rest, so a chunk, including
 the overlap it repeats from the previous chunk, must stay within 254 pieces plus the two
-special tokens. The overlap keeps the seed's ratio (50 of 500, a tenth). Chunks stay within one page, so
-every citation names exactly one page.
+special tokens. The overlap keeps the seed's ratio (50 of 500, a tenth).
 """
 
 from __future__ import annotations
@@ -82,11 +81,11 @@ class Chunker:
     def add_page(self, page: ExtractedPage) -> list[Chunk]:
         """Place the page and return the chunks it completed.
 
-        A chunk never spans two pages, so a citation names the one page it comes from.
+        A chunk may run across a page break (it keeps the page range): short pages then share a
+        chunk instead of each costing an embedding; search names the page a hit is really on.
         """
         offset = self._layout.place(page)
-        finished = self.finish() if page.number is not None else []
-        return finished + list(self._completed_chunks(page, offset))
+        return list(self._completed_chunks(page, offset))
 
     def _completed_chunks(self, page: ExtractedPage, offset: int) -> Iterator[Chunk]:
         for segment in self._segments(page, offset):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from studyteddy_desktop.domain.document_dto import SearchHitDTO
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.ingest.text_normalizer import normalize_text
+from studyteddy_desktop.services.cited_page import PassageSpan, cited_pages
 from studyteddy_desktop.services.database import Database
 
 RRF_K = 60
@@ -117,12 +118,10 @@ class DocumentSearch:
                 return []
             rows = {row[0]: row for row in session.execute(_HITS, {
                 "query": query, "ids": [str(chunk_id) for chunk_id, _score in ranked]})}
-        hits = []
-        for chunk_id, score in ranked:
-            row = rows.get(chunk_id)
-            if row is None:
-                continue
-            hits.append(SearchHitDTO(chunk_id=row[0], document_id=row[1], document_title=row[2],
-                                     page_start=row[3], page_end=row[4], char_start=row[5], char_end=row[6],
-                                     text=row[7], snippet=" ".join(row[8].split()), score=score))
-        return hits
+            found = [(rows[chunk_id], score) for chunk_id, score in ranked if chunk_id in rows]
+            pages = cited_pages(session, query, [PassageSpan(row[1], row[3], row[4], row[5], row[6])
+                                                 for row, _score in found])
+        return [SearchHitDTO(chunk_id=row[0], document_id=row[1], document_title=row[2], page_start=row[3],
+                             page_end=row[4], char_start=row[5], char_end=row[6], text=row[7],
+                             snippet=" ".join(row[8].split()), score=score, page=page)
+                for (row, score), page in zip(found, pages, strict=True)]

@@ -51,7 +51,7 @@ def test_search_prints_ranked_hits_with_page_and_json(imported, session_data_dir
     result = studyteddy(session_data_dir, "search", "Where does the Krebs cycle run?", "--limit", "3", "--json")
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
-    assert hits[0]["document"] == "photosynthesis notes" and hits[0]["page_start"] == 3
+    assert hits[0]["document"] == "photosynthesis notes" and hits[0]["page"] == 3
     plain = studyteddy(session_data_dir, "search", "osmosis", "--doc", "glossary")
     assert plain.returncode == 0 and plain.stdout.startswith(" 1. glossary")
 

@@ -41,8 +41,10 @@ def test_offsets_point_at_the_chunk_text_and_pages_are_tracked(counter):
         assert text[chunk.char_start:chunk.char_end].split() == chunk.text.split()
     assert chunks[0].page_start == 1
     assert chunks[-1].page_end == 3
-    assert all(chunk.page_start == chunk.page_end for chunk in chunks), "a chunk crossed a page"
-    assert {chunk.page_start for chunk in chunks} == {1, 2, 3}
+    assert any(chunk.page_start == 1 and chunk.page_end == 2 for chunk in chunks)
+    page_two_starts = len(pages[0].text) + len(PAGE_SEPARATOR)
+    for chunk in chunks:
+        assert (chunk.page_start == 1) == (chunk.char_start < page_two_starts)
     assert [chunk.ordinal for chunk in chunks] == list(range(len(chunks)))
 
 

@@ -40,13 +40,13 @@ def indexed(database, endpoints, sentence_embedder, tmp_path):
 def test_a_question_in_other_words_finds_the_page_that_answers_it(indexed):
     search, biology, _history = indexed
     top = search.search("Which process releases oxygen by splitting water?", limit=3, subject=BIOLOGY)[0]
-    assert (top.document_id, top.page_start) == (biology.id, 1)
+    assert (top.document_id, top.page) == (biology.id, 1)
 
 
 def test_an_exact_term_finds_its_page(indexed):
     search, biology, _history = indexed
     hits = search.search("Krebs", limit=5, document_ids=[biology.id, _history.id])
-    assert (hits[0].document_id, hits[0].page_start) == (biology.id, 3)
+    assert (hits[0].document_id, hits[0].page) == (biology.id, 3)
     assert "«Krebs»" in hits[0].snippet
 
 
