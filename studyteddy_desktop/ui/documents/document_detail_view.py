@@ -30,6 +30,7 @@ class DocumentDetailView(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.text, stretch=1)
         self._page_offsets: list[tuple[int, int, int]] = []
+        self._page_numbers: list[int | None] = []
         self._highlight: tuple[int, int] | None = None
         self.detail: DocumentDetailDTO | None = None
 
@@ -46,6 +47,7 @@ class DocumentDetailView(QWidget):
         self.facts.clear()
         self.text.clear()
         self._page_offsets = []
+        self._page_numbers = []
 
     def show_detail(self, detail: DocumentDetailDTO) -> None:
         self.detail = detail
@@ -69,10 +71,12 @@ class DocumentDetailView(QWidget):
         # Lay the pages out with headers, remembering where each page's text starts on screen.
         parts: list[str] = []
         self._page_offsets = []
+        self._page_numbers = []
         position = 0
         for page in detail.pages:
             header = f"— Page {page.page_number} —\n" if page.page_number is not None else ""
             self._page_offsets.append((page.char_start, position + len(header), len(page.text)))
+            self._page_numbers.append(page.page_number)
             block = header + page.text + "\n\n"
             parts.append(block)
             position += len(block)
@@ -80,26 +84,35 @@ class DocumentDetailView(QWidget):
             "queued", "extracting") else "(No text was read from this document; see its status above.)"
         self.text.setPlainText("".join(parts) if parts else empty)
 
-    def reveal(self, char_start: int, char_end: int) -> None:
-        """Scroll to a passage given by document-text offsets, and highlight it."""
-        for page_start, shown_at, length in self._page_offsets:
-            if page_start <= char_start <= page_start + length:
-                start = shown_at + (char_start - page_start)
-                end = shown_at + min(char_end - page_start, length)
-                cursor = self.text.textCursor()
-                cursor.setPosition(start)
-                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-                highlight = QTextEdit.ExtraSelection()
-                highlight.cursor = cursor
-                highlight.format = QTextCharFormat()
-                highlight.format.setBackground(self.palette().highlight())
-                highlight.format.setForeground(self.palette().highlightedText())
-                self.text.setExtraSelections([highlight])
-                self._highlight = (start, end)
-                cursor.setPosition(start)
-                self.text.setTextCursor(cursor)
-                self.text.centerCursor()
-                return
+    def reveal(self, char_start: int, char_end: int, page: int | None = None) -> None:
+        """Highlight a passage given by document-text offsets (across page breaks too) and scroll
+        to the part on `page`, the page its citation names."""
+        selections: list[QTextEdit.ExtraSelection] = []
+        shown_parts: list[tuple[int, int, int | None]] = []
+        for (page_start, shown_at, length), page_number in zip(self._page_offsets, self._page_numbers,
+                                                               strict=True):
+            start, end = max(char_start, page_start), min(char_end, page_start + length)
+            if start >= end:
+                continue
+            cursor = self.text.textCursor()
+            cursor.setPosition(shown_at + start - page_start)
+            cursor.setPosition(shown_at + end - page_start, QTextCursor.MoveMode.KeepAnchor)
+            highlight = QTextEdit.ExtraSelection()
+            highlight.cursor = cursor
+            highlight.format = QTextCharFormat()
+            highlight.format.setBackground(self.palette().highlight())
+            highlight.format.setForeground(self.palette().highlightedText())
+            selections.append(highlight)
+            shown_parts.append((shown_at + start - page_start, shown_at + end - page_start, page_number))
+        if not shown_parts:
+            return
+        self.text.setExtraSelections(selections)
+        self._highlight = (shown_parts[0][0], shown_parts[-1][1])
+        target = next((part for part in shown_parts if part[2] == page), shown_parts[0])
+        cursor = self.text.textCursor()
+        cursor.setPosition(target[0])
+        self.text.setTextCursor(cursor)
+        self.text.centerCursor()
 
 
 def _escape(text: str) -> str:

@@ -164,7 +164,7 @@ class DocumentsPane(QWidget):
         if row >= 0:
             self.table.setCurrentIndex(self.proxy.mapFromSource(self.model.index(row, 0)))
 
-    def _show_selected(self, reveal: tuple[int, int] | None = None) -> None:
+    def _show_selected(self, reveal: tuple[int, int, int | None] | None = None) -> None:
         self._update_actions()
         document = self.selected_document()
         if document is None:
@@ -336,7 +336,7 @@ class DocumentsPane(QWidget):
     def _open_result(self, item: QListWidgetItem) -> None:
         hit: SearchHitDTO = item.data(Qt.ItemDataRole.UserRole)
         self.select_document(hit.document_id)
-        self._show_selected(reveal=(hit.char_start, hit.char_end))
+        self._show_selected(reveal=(hit.char_start, hit.char_end, hit.page))
 
     # -- live updates -----------------------------------------------------------------
 
