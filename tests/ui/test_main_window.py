@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -13,20 +12,6 @@ from studyteddy_desktop.ui.app_controller import AppController
 from studyteddy_desktop.ui.application import connect_window
 from studyteddy_desktop.ui.background_op import BackgroundOp
 from studyteddy_desktop.ui.main_window import MainWindow
-
-
-@pytest.fixture()
-def started_window(qtbot, session_runtime, session_data_dir):
-    settings = Settings(data_dir=session_data_dir)
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    controller = AppController(settings)
-    connect_window(window, controller)
-    window.show()
-    with qtbot.waitSignal(controller.ready, timeout=60_000):
-        controller.start()
-    yield window, controller
-    controller.shutdown()
 
 
 def test_the_window_appears_before_the_services_are_up(qtbot, tmp_path):

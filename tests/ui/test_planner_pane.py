@@ -9,12 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.planner_dto import DayActivity, Reminder, TaskDraft
-from studyteddy_desktop.ui.app_controller import AppController
-from studyteddy_desktop.ui.application import connect_window
 from studyteddy_desktop.ui.dashboard.activity_heatmap import level_of, shade
-from studyteddy_desktop.ui.main_window import MainWindow
 from studyteddy_desktop.ui.panes.dashboard_pane import DashboardPane, greeting
 from studyteddy_desktop.ui.panes.planner_pane import PlannerPane
 from studyteddy_desktop.ui.planner.task_dialog import TaskDialog
@@ -22,20 +18,11 @@ from studyteddy_desktop.ui.reminder_tray import DesktopNotifier, ReminderPoller
 
 
 @pytest.fixture()
-def app_window(qtbot, session_runtime, session_data_dir):
-    settings = Settings(data_dir=session_data_dir)
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    controller = AppController(settings)
-    connect_window(window, controller)
-    window.show()
-    with qtbot.waitSignal(controller.ready, timeout=60_000):
-        controller.start()
+def app_window(qtbot, started_window):
+    window, controller = started_window
     qtbot.waitUntil(lambda: getattr(window, "new_task_action", None) is not None, timeout=5000)
     yield window, controller
-    focus = controller.services.focus
-    focus.cancel()
-    controller.shutdown()
+    controller.services.focus.cancel()
 
 
 def pane_of(window, kind):
