@@ -90,3 +90,21 @@ def test_an_empty_search_hides_the_results(qtbot, pane):
     pane.search_box.setText("   ")
     pane.run_search()
     assert not pane.results.isVisible()
+
+
+def test_dropping_a_folder_imports_the_documents_inside(qtbot, pane, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder = tmp_path / "dropped"
+    folder.mkdir()
+    (folder / "vortal notes.md").write_text("# Vortal notes\n\nThe vortal gland is imaginary.\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    pane.dropEvent(event)
+    qtbot.waitUntil(lambda: _row_status(pane, "vortal notes") is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: _row_status(pane, "vortal notes") == "ready", timeout=120_000)
+    document_id = pane.model.document_at(pane.model.row_of_title("vortal notes")).id
+    pane.services.documents.delete(document_id)

@@ -94,6 +94,9 @@ class DocumentTableModel(QAbstractTableModel):
     def document_at(self, row: int) -> DocumentDTO | None:
         return self._documents[row] if 0 <= row < len(self._documents) else None
 
+    def row_of_title(self, title: str) -> int:
+        return next((row for row, document in enumerate(self._documents) if document.title == title), -1)
+
     def row_of(self, document_id: uuid.UUID) -> int:
         return next((row for row, document in enumerate(self._documents) if document.id == document_id), -1)
 

@@ -74,6 +74,8 @@ class DocumentsPane(QWidget):
         self.results.hide()
         self.status_line = QLabel()
         self.detail = DocumentDetailView()
+        self._pending_reveal: tuple[int, int, int | None] | None = None
+        self._detail_request = 0
 
         self.toolbar = QToolBar()
         self.actions: dict[str, QAction] = {}
@@ -164,16 +166,24 @@ class DocumentsPane(QWidget):
         if row >= 0:
             self.table.setCurrentIndex(self.proxy.mapFromSource(self.model.index(row, 0)))
 
-    def _show_selected(self, reveal: tuple[int, int, int | None] | None = None) -> None:
+    def _show_selected(self) -> None:
         self._update_actions()
         document = self.selected_document()
+        reveal, self._pending_reveal = self._pending_reveal, None
         if document is None:
             self.detail.clear()
             return
+        # Only the newest request may fill the view; an older answer arriving late is dropped.
+        self._detail_request += 1
+        request = self._detail_request
+
         def shown(detail) -> None:
+            if request != self._detail_request:
+                return
             self.detail.show_detail(detail)
             if reveal is not None:
                 self.detail.reveal(*reveal)
+
         BackgroundOp.plain(lambda: self.services.documents.detail(document.id), parent=self).success(shown).run()
 
     def _update_actions(self) -> None:
@@ -335,8 +345,15 @@ class DocumentsPane(QWidget):
 
     def _open_result(self, item: QListWidgetItem) -> None:
         hit: SearchHitDTO = item.data(Qt.ItemDataRole.UserRole)
-        self.select_document(hit.document_id)
-        self._show_selected(reveal=(hit.char_start, hit.char_end, hit.page))
+        self._pending_reveal = (hit.char_start, hit.char_end, hit.page)
+        selected = self.selected_document()
+        if selected is not None and selected.id == hit.document_id:
+            self._show_selected()
+        elif self.model.row_of(hit.document_id) >= 0:
+            self.select_document(hit.document_id)
+        else:
+            self._pending_reveal = None
+            self._say("That document is no longer in your library.")
 
     # -- live updates -----------------------------------------------------------------
 
