@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "studyteddy_desktop.commands.calendar",
     "studyteddy_desktop.commands.stats",
     "studyteddy_desktop.commands.documents",
+    "studyteddy_desktop.commands.cards",
 )
 
 

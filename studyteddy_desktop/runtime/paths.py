@@ -90,6 +90,11 @@ class DataPaths:
         return self.root / "files"
 
     @property
+    def media_dir(self) -> Path:
+        """Images that flashcards show, named by content hash."""
+        return self.root / "media"
+
+    @property
     def socket_dir(self) -> Path:
         """Where the unix sockets live: inside run/ unless that path is too long for a socket."""
         preferred = self.run_dir / "sockets"

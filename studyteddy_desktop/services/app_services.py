@@ -20,6 +20,9 @@ from studyteddy_desktop.services.calendar_service import CalendarService
 from studyteddy_desktop.services.dashboard_service import DashboardService
 from studyteddy_desktop.services.exam_service import ExamService
 from studyteddy_desktop.services.focus_service import FocusService
+from studyteddy_desktop.services.card_exchange import CardExchange
+from studyteddy_desktop.services.flashcard_service import FlashcardService
+from studyteddy_desktop.services.review_service import ReviewService
 from studyteddy_desktop.services.local_student import LocalStudent
 from studyteddy_desktop.services.planner_service import PlannerService
 from studyteddy_desktop.services.reminder_service import ReminderService
@@ -52,6 +55,10 @@ class AppServices:
         self.documents = DocumentLibrary(self.database, self.jobs,
                                          ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir))
         self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue))
+        self.flashcards = FlashcardService(self.database, self.student, self.activity_cache,
+                                           DataPaths.from_string(endpoints.data_dir).media_dir)
+        self.reviews = ReviewService(self.database, self.student, self.activity_cache)
+        self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
 
     def close(self) -> None:
         self.redis_client.close()

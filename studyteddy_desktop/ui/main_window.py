@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
 
     def add_pane(self, title: str, widget: QWidget, *, icon=None) -> None:
         item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, title)
         if icon is not None:
             item.setIcon(icon)
         shortcut_number = len(self._pane_widgets) + 1
@@ -126,6 +127,13 @@ class MainWindow(QMainWindow):
         self.sidebar.addItem(item)
         self.panes.addWidget(widget)
         self._pane_widgets.append(widget)
+
+    def set_pane_badge(self, title: str, count: int) -> None:
+        """Show a count (cards due, say) after a pane's name in the sidebar; 0 hides it."""
+        for row in range(self.sidebar.count()):
+            item = self.sidebar.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == title:
+                item.setText(f"{title}  ({count})" if count > 0 else title)
 
     def go_to_pane(self, row: int) -> None:
         if self.sidebar.isEnabled() and 0 <= row < self.sidebar.count():

@@ -38,6 +38,7 @@ class FlashcardDeck(SyncedRow, Base):
         CheckConstraint("parent_id <> id", name="not_own_parent"),
         Index("ix_flashcard_decks_user_id", "user_id"),
         Index("ix_flashcard_decks_parent_id", "parent_id"),
+        Index("ix_flashcard_decks_user_id_external_key", "user_id", "external_key"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -54,6 +55,8 @@ class FlashcardDeck(SyncedRow, Base):
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200, server_default=text("200"))
     # Optimised FSRS weights for this deck; NULL means the scheduler's defaults.
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSONB)
+    # Where an imported deck came from (e.g. "anki:<deck id>"), so importing it again merges.
+    external_key: Mapped[str | None] = mapped_column(String(200))
 
     parent: Mapped["FlashcardDeck | None"] = relationship(
         back_populates="children", remote_side="FlashcardDeck.id"
@@ -81,6 +84,14 @@ class Flashcard(SyncedRow, Base):
         # without indexes that is a scan of every card per deleted chunk.
         Index("ix_flashcards_source_chunk_id", "source_chunk_id"),
         Index("ix_flashcards_source_document_id", "source_document_id"),
+        # The review queue reads a deck's due cards soonest first, reviews and new cards apart; these
+        # hold only reviewable rows, in due order, so the next card is the first index entry.
+        Index("ix_flashcards_deck_id_due_at_scheduled", "deck_id", "due_at",
+              postgresql_where=text("state <> 'new' AND deleted_at IS NULL AND NOT suspended")),
+        Index("ix_flashcards_deck_id_due_at_new", "deck_id", "due_at",
+              postgresql_where=text("state = 'new' AND deleted_at IS NULL AND NOT suspended")),
+        # Re-importing a file matches its cards by key instead of adding them again.
+        Index("uq_flashcards_deck_id_external_key", "deck_id", "external_key", unique=True),
     )
 
     deck_id: Mapped[uuid.UUID] = mapped_column(
@@ -118,6 +129,8 @@ class Flashcard(SyncedRow, Base):
     last_review_at: Mapped[datetime | None]
     # The scheduler's own serialised card, kept verbatim so a library upgrade can re-read it.
     fsrs_card: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Identity of an imported card in its source file (Anki note guid and card ordinal, CSV front).
+    external_key: Mapped[str | None] = mapped_column(String(200))
 
     deck: Mapped[FlashcardDeck] = relationship(back_populates="cards")
     review_logs: Mapped[list["ReviewLog"]] = relationship(

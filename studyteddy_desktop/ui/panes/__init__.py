@@ -30,6 +30,7 @@ class PaneSpec:
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec("Dashboard", "studyteddy_desktop.ui.panes.dashboard_pane:DashboardPane"),
     PaneSpec("Planner", "studyteddy_desktop.ui.panes.planner_pane:PlannerPane"),
+    PaneSpec("Flashcards", "studyteddy_desktop.ui.panes.flashcards_pane:FlashcardsPane"),
     PaneSpec("Documents", "studyteddy_desktop.ui.panes.documents_pane:DocumentsPane"),
     PaneSpec("Settings", "studyteddy_desktop.ui.panes.settings_pane:SettingsPane"),
 )

@@ -1,0 +1,175 @@
+"""Decks, cards and review-log rows: the queries the flashcard services need."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog
+
+
+# Per deck: live cards, cards never reviewed, cards reviewed before and due now; and how many new
+# cards and reviews today already took from the daily limits.
+_DECK_COUNTS = sa.text("""
+SELECT d.id,
+       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL),
+       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL
+            AND NOT c.suspended AND c.state = 'new'),
+       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL
+            AND NOT c.suspended AND c.state <> 'new' AND c.due_at <= :now),
+       (SELECT COUNT(*) FILTER (WHERE r.state_before = 'new') FROM review_logs r
+            JOIN flashcards c ON c.id = r.card_id WHERE c.deck_id = d.id AND r.reviewed_at >= :day_start),
+       (SELECT COUNT(*) FILTER (WHERE r.state_before <> 'new') FROM review_logs r
+            JOIN flashcards c ON c.id = r.card_id WHERE c.deck_id = d.id AND r.reviewed_at >= :day_start)
+FROM flashcard_decks d
+WHERE d.user_id = :user_id AND d.deleted_at IS NULL
+""")
+
+
+# Written as SQL text because the next card waits on these: building ORM statements and
+# entities cost more than the queries themselves.
+_QUEUE_CONTEXT = sa.text("""
+WITH RECURSIVE tree AS (
+    SELECT id FROM flashcard_decks WHERE id = :deck_id
+    UNION ALL
+    SELECT d.id FROM flashcard_decks d JOIN tree t ON d.parent_id = t.id WHERE d.deleted_at IS NULL
+)
+SELECT (SELECT array_agg(id) FROM tree),
+       COUNT(*) FILTER (WHERE r.state_before = 'new'),
+       COUNT(*) FILTER (WHERE r.state_before <> 'new')
+FROM review_logs r
+WHERE r.reviewed_at >= :day_start
+  AND (SELECT c.deck_id FROM flashcards c WHERE c.id = r.card_id) IN (SELECT id FROM tree)
+""")
+
+# The state tests are spelled as in the partial indexes so the planner can use them; one deck is
+# compared with `=`, which lets the index hand rows over already in due order (ANY sorts them all).
+def _due_filter(new: bool, one_deck: bool) -> str:
+    decks = "deck_id = :deck_id" if one_deck else "deck_id = ANY(:deck_ids)"
+    return (f"{decks} AND due_at <= :now AND deleted_at IS NULL AND NOT suspended "
+            f"AND state {'=' if new else '<>'} 'new'")
+
+
+_DUE_CARDS = {(new, one): sa.text(f"SELECT * FROM flashcards WHERE {_due_filter(new, one)} "
+                                  f"AND NOT (id = ANY(:exclude)) ORDER BY due_at, id LIMIT :limit")
+              for new in (True, False) for one in (True, False)}
+_DUE_COUNT = {(new, one): sa.text(f"SELECT COUNT(*) FROM (SELECT 1 FROM flashcards WHERE {_due_filter(new, one)} "
+                                  f"LIMIT :at_most) AS due")
+              for new in (True, False) for one in (True, False)}
+
+
+def _deck_params(deck_ids: tuple[uuid.UUID, ...]) -> dict:
+    return {"deck_id": deck_ids[0]} if len(deck_ids) == 1 else {"deck_ids": list(deck_ids)}
+
+
+class FlashcardRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- decks --------------------------------------------------------------------------
+
+    def add(self, row: FlashcardDeck | Flashcard | ReviewLog) -> FlashcardDeck | Flashcard | ReviewLog:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def live_decks(self, user_id: uuid.UUID) -> list[FlashcardDeck]:
+        return list(self.session.scalars(
+            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None))
+            .order_by(sa.func.lower(FlashcardDeck.name))))
+
+    def deck(self, user_id: uuid.UUID, deck_id: uuid.UUID, *, for_update: bool = False) -> FlashcardDeck | None:
+        statement = sa.select(FlashcardDeck).where(
+            FlashcardDeck.id == deck_id, FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None))
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def deck_by_name(self, user_id: uuid.UUID, name: str) -> FlashcardDeck | None:
+        return self.session.scalar(
+            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None),
+                                           sa.func.lower(FlashcardDeck.name) == name.casefold()).limit(1))
+
+    def deck_by_external_key(self, user_id: uuid.UUID, key: str) -> FlashcardDeck | None:
+        return self.session.scalar(
+            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None),
+                                           FlashcardDeck.external_key == key).limit(1))
+
+    def deck_counts(self, user_id: uuid.UUID, now: datetime, day_start: datetime) -> dict[uuid.UUID, tuple[int, ...]]:
+        rows = self.session.execute(_DECK_COUNTS, {"user_id": user_id, "now": now, "day_start": day_start})
+        return {row[0]: tuple(int(value) for value in row[1:]) for row in rows}
+
+    def queue_context(self, deck_id: uuid.UUID, day_start: datetime) -> tuple[tuple[uuid.UUID, ...], int, int]:
+        """The deck with its sub-decks, and the new cards and reviews they had since `day_start`."""
+        deck_ids, new_today, reviews_today = self.session.execute(
+            _QUEUE_CONTEXT, {"deck_id": deck_id, "day_start": day_start}).one()
+        return tuple(deck_ids or (deck_id,)), int(new_today), int(reviews_today)
+
+    # -- cards --------------------------------------------------------------------------
+
+    def card(self, card_id: uuid.UUID, *, for_update: bool = False) -> Flashcard | None:
+        statement = sa.select(Flashcard).where(Flashcard.id == card_id, Flashcard.deleted_at.is_(None))
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def card_with_deck(self, user_id: uuid.UUID, card_id: uuid.UUID) -> tuple[Flashcard, FlashcardDeck] | None:
+        """A live card (locked for update) and its live deck, in one round trip."""
+        row = self.session.execute(
+            sa.select(Flashcard, FlashcardDeck).join(FlashcardDeck, FlashcardDeck.id == Flashcard.deck_id)
+            .where(Flashcard.id == card_id, Flashcard.deleted_at.is_(None), FlashcardDeck.user_id == user_id,
+                   FlashcardDeck.deleted_at.is_(None))
+            .with_for_update(of=Flashcard)).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    def cards_in_deck(self, deck_id: uuid.UUID, *, text: str | None = None, tag: str | None = None,
+                      limit: int | None = None) -> list[Flashcard]:
+        statement = (sa.select(Flashcard).where(Flashcard.deck_id == deck_id, Flashcard.deleted_at.is_(None))
+                     .order_by(Flashcard.created_at, Flashcard.id))
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            statement = statement.where(sa.or_(Flashcard.front.ilike(pattern), Flashcard.back.ilike(pattern)))
+        if tag:
+            statement = statement.where(sa.literal(tag) == sa.any_(Flashcard.tags))
+        if limit:
+            statement = statement.limit(limit)
+        return list(self.session.scalars(statement))
+
+    def cards_by_external_key(self, deck_id: uuid.UUID) -> dict[str, Flashcard]:
+        return {card.external_key: card for card in self.session.scalars(
+            sa.select(Flashcard).where(Flashcard.deck_id == deck_id, Flashcard.external_key.is_not(None)))
+            if card.external_key}
+
+    def due_cards(self, deck_ids: tuple[uuid.UUID, ...], now: datetime, *, new: bool, limit: int,
+                  exclude: tuple[uuid.UUID, ...] = ()) -> list[sa.Row]:
+        """Plain rows named like the card's attributes, soonest due first; the queue only reads them."""
+        if limit <= 0:
+            return []
+        return list(self.session.execute(_DUE_CARDS[new, len(deck_ids) == 1], {
+            **_deck_params(deck_ids), "now": now, "exclude": list(exclude), "limit": limit}))
+
+    def due_count(self, deck_ids: tuple[uuid.UUID, ...], now: datetime, *, new: bool, at_most: int) -> int:
+        """Due cards of the decks, counted no further than `at_most` (the rest of today's limit)."""
+        if at_most <= 0:
+            return 0
+        return int(self.session.scalar(_DUE_COUNT[new, len(deck_ids) == 1], {
+            **_deck_params(deck_ids), "now": now, "at_most": at_most}) or 0)
+
+    # -- the review log -----------------------------------------------------------------
+
+    def reviews_of(self, card_id: uuid.UUID) -> list[ReviewLog]:
+        return list(self.session.scalars(
+            sa.select(ReviewLog).where(ReviewLog.card_id == card_id).order_by(ReviewLog.reviewed_at)))
+
+    def last_review(self, card_id: uuid.UUID) -> ReviewLog | None:
+        return self.session.scalar(sa.select(ReviewLog).where(ReviewLog.card_id == card_id)
+                                   .order_by(ReviewLog.reviewed_at.desc()).limit(1))
+
+    def deck_review_history(self, deck_id: uuid.UUID) -> list[tuple[uuid.UUID, int, datetime, int | None]]:
+        return [tuple(row) for row in self.session.execute(
+            sa.select(ReviewLog.card_id, ReviewLog.rating, ReviewLog.reviewed_at, ReviewLog.review_duration_ms)
+            .join(Flashcard, Flashcard.id == ReviewLog.card_id)
+            .where(Flashcard.deck_id == deck_id).order_by(ReviewLog.reviewed_at))]

@@ -1,0 +1,1 @@
+"""Widgets of the Flashcards pane: card browser, editor, review session."""
