@@ -63,3 +63,14 @@ def test_every_package_is_listed_for_installation():
     on_disk |= {"studyteddy_desktop.resources", "studyteddy_desktop.migrations",
                 "studyteddy_desktop.migrations.versions"}
     assert on_disk <= listed, f"add to pyproject.toml: {sorted(on_disk - listed)}"
+
+
+def test_opening_the_window_does_not_wait_for_the_database_libraries():
+    import subprocess
+    import sys
+
+    probe = ("import sys; import studyteddy_desktop.cli as cli; cli.build_parser(); "
+             "import studyteddy_desktop.ui.application; "
+             "print(sorted(m for m in ('sqlalchemy', 'redis', 'huey', 'torch', 'alembic') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]", f"loaded before the window shows: {loaded}"

@@ -8,13 +8,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studyteddy_desktop.commands.service_session import running_services
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.document_dto import DocumentDTO
 from studyteddy_desktop.domain.errors import NotFoundError, StudyTeddyError
-from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.document_library import expand_import_paths
+
+if TYPE_CHECKING:
+    from studyteddy_desktop.services.app_services import AppServices
 
 _FINAL = {"ready", "failed", "needs_password", "no_text", "cancelled"}
 _POLL_S = 0.25
@@ -64,6 +66,8 @@ def _describe(document: DocumentDTO) -> tuple[str, bool]:
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> int:
+    from studyteddy_desktop.services.document_library import expand_import_paths
+
     files = list(expand_import_paths(args.paths))
     if not files:
         print("studyteddy: no importable files found (PDF, Word, web pages, Markdown, text).", file=sys.stderr)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from typing import TYPE_CHECKING
+
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
-from studyteddy_desktop.services.app_services import AppServices
+
+if TYPE_CHECKING:
+    from studyteddy_desktop.services.app_services import AppServices
 
 
 @contextlib.contextmanager
@@ -16,6 +19,11 @@ def running_services(settings: Settings, *, with_worker: bool = True) -> Iterato
 
     The servers stop afterwards only if no app window or other command still uses them.
     """
+    # Imported here: `studyteddy` with no subcommand opens the window, and that path must not
+    # wait for the database libraries to load.
+    from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
+    from studyteddy_desktop.services.app_services import AppServices
+
     runtime = ServiceRuntime(settings, with_worker=with_worker)
     endpoints = runtime.start()
     services = AppServices(endpoints)

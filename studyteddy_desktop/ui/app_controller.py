@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.ui.background_op import BackgroundOp, ProgressFn
+from studyteddy_desktop.ui.startup_trace import trace
 
 if TYPE_CHECKING:
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
@@ -50,7 +51,10 @@ class AppController(QObject):
 
             self._runtime = ServiceRuntime(self.settings)
             endpoints = self._runtime.start(progress)
-            return AppServices(endpoints)
+            trace("runtime-started")
+            services = AppServices(endpoints)
+            trace("services-built")
+            return services
 
     def _started(self, services: AppServices) -> None:
         from studyteddy_desktop.ui.event_listener import WorkerEventListener

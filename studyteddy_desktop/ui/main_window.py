@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
         from studyteddy_desktop.ui.panes import PANES
 
         self.services = services
+        # The health check runs on a worker thread while the panes are built here.
+        self.refresh_health()
+        self._health_timer.start()
         if not self._pane_widgets:
             for spec in PANES:
                 self.add_pane(spec.title, spec.build(services, self.settings))
@@ -183,8 +186,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
         self.sidebar.setFocus()
         self.statusBar().showMessage("Ready", 4000)
-        self.refresh_health()
-        self._health_timer.start()
 
     def refresh_health(self) -> None:
         if self.services is None:
