@@ -8,6 +8,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from studyteddy_desktop.config import Settings
+from studyteddy_desktop.db.schema_version import database_is_at_shipped_head
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.runtime.app_instances import AppInstanceRegistry, exclusive_lock
 from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
@@ -68,12 +69,14 @@ class ServiceRuntime:
         report("Starting the database", 0.2)
         if self.postgres:
             self.postgres.ensure_running()
-        from studyteddy_desktop.db.migrate import upgrade_to_head
-
         report("Updating the database schema", 0.6)
         engine = sa.create_engine(database_url, poolclass=sa.NullPool)
         try:
-            upgrade_to_head(engine)
+            # Alembic and every model take half a second to load; most starts need neither.
+            if not database_is_at_shipped_head(engine):
+                from studyteddy_desktop.db.migrate import upgrade_to_head
+
+                upgrade_to_head(engine)
         finally:
             engine.dispose()
         report("Starting the job queue", 0.8)

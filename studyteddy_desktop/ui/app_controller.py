@@ -45,6 +45,9 @@ class AppController(QObject):
 
     def _start_services(self, progress: ProgressFn) -> AppServices:
         with self._starting:
+            from studyteddy_desktop.runtime.early_worker import start_worker_early
+
+            start_worker_early(self.settings)
             # Imported here so the window paints before the database libraries load.
             from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
             from studyteddy_desktop.services.app_services import AppServices

@@ -8,9 +8,11 @@ import logging
 import os
 import signal
 import threading
+import time
 import uuid
 
 import redis
+import sqlalchemy
 
 from studyteddy_desktop.ai.embedder import LazyEmbedder
 from studyteddy_desktop.ingest.content_store import ContentStore
@@ -25,6 +27,7 @@ log = logging.getLogger("studyteddy.worker")
 
 _ORPHAN_CHECK_INTERVAL_S = 2.0
 _WARM_UP_DELAY_S = 3.0
+_SERVER_WAIT_S = 120
 
 
 class OrphanWatch(threading.Thread):
@@ -67,6 +70,23 @@ def _warm_up_later(embedder: LazyEmbedder) -> None:
         log.exception("The embedding model could not be loaded")
 
 
+def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
+    """Wait until the database has this build's schema and Redis answers: the worker may have been
+    started before the app brought them up."""
+    from studyteddy_desktop.db.schema_version import database_is_at_shipped_head
+
+    deadline = time.monotonic() + _SERVER_WAIT_S
+    while True:
+        try:
+            if database_is_at_shipped_head(database.engine) and redis_client.ping():
+                return
+        except (sqlalchemy.exc.OperationalError, redis.RedisError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the database and Redis were not ready within {_SERVER_WAIT_S} s; the worker gives up")
+        time.sleep(0.05)
+
+
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
@@ -79,6 +99,7 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
                                   publisher=EventPublisher(redis_client), jobs=jobs,
                                   store=ContentStore(paths.files_dir), embedder=embedder))
 
+    _wait_for_servers(database, redis_client)
     requeued = jobs.requeue_unfinished()
     if requeued:
         log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))

@@ -213,3 +213,11 @@ def test_review_log_rating_check_rejects_five(session: Session, profile: UserPro
         with session.begin_nested():
             session.add(review(5))
             session.flush()
+
+
+def test_the_shipped_head_constant_names_the_newest_migration(migrated_engine):
+    from studyteddy_desktop.db.migrate import head_revision
+    from studyteddy_desktop.db.schema_version import SHIPPED_HEAD, database_is_at_shipped_head
+
+    assert SHIPPED_HEAD == head_revision()
+    assert database_is_at_shipped_head(migrated_engine)

@@ -1,0 +1,33 @@
+"""Starting the worker before the app loads its database libraries, so the two loads overlap.
+
+The worker claims its lock at once and then waits for the app's lifecycle lock, so starting it
+early changes nothing about the order in which the servers come up.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from studyteddy_desktop.config import Settings
+from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.worker_process import WorkerProcess
+
+# Spelled as BundledPostgres.url renders it: same user, database and socket directory.
+_BUNDLED_DATABASE = "postgresql+psycopg://postgres@/studyteddy?host={host}"
+
+
+def start_worker_early(settings: Settings) -> None:
+    """Start the worker for this data directory unless one runs; errors surface later, in start()."""
+    paths = DataPaths(settings.data_dir)
+    try:
+        paths.prepare()
+    except Exception:
+        return  # ServiceRuntime.start() reports an unusable data directory with a clear message.
+    database_url = settings.database_url or _BUNDLED_DATABASE.format(host=quote_plus(str(paths.postgres_socket_dir)))
+    redis_url = settings.redis_url or f"unix://{paths.redis_socket}"
+    worker = WorkerProcess(paths, database_url=database_url, redis_url=redis_url,
+                           stop_servers_when_orphaned=settings.uses_bundled_postgres or settings.uses_bundled_redis)
+    try:
+        worker.ensure_running()
+    except Exception:
+        return  # start() tries again and reports why the worker would not start.
