@@ -73,7 +73,11 @@ def test_import_shows_the_row_at_once_then_ready_and_search_opens_the_page(qtbot
 
 
 def test_unsupported_files_are_reported_and_nothing_is_added(qtbot, pane, tmp_path):
+    from studyteddy_desktop.ui import background_op
+
     (tmp_path / "photo.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 50)
+    # The pane's first listing may still be on its way; count only once it has arrived.
+    qtbot.waitUntil(lambda: not background_op._live_ops, timeout=10_000)
     before = pane.model.rowCount()
     pane.import_paths([tmp_path / "photo.pdf"])
     qtbot.waitUntil(lambda: pane.status_line.text().startswith("Added 0"), timeout=10_000)
