@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,6 @@ for _variable in ("STUDYTEDDY_DATABASE_URL", "STUDYTEDDY_REDIS_URL", "STUDYTEDDY
     os.environ.pop(_variable, None)
 
 from studyteddy_desktop.config import Settings  # noqa: E402
-from studyteddy_desktop.db.migrate import upgrade_to_head  # noqa: E402
 from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
 from studyteddy_desktop.services.database import Database  # noqa: E402
@@ -76,18 +74,10 @@ def committing_database(endpoints: RuntimeEndpoints) -> Iterator[Database]:
 @pytest.fixture()
 def migrated_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
     """An engine on a brand-new database upgraded to head, dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    fresh = sa.create_engine(engine.url.set(database=name), poolclass=sa.NullPool)
-    upgrade_to_head(fresh)
-    yield fresh
-    fresh.dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    from tests.scratch_database import migrated_database
+
+    with migrated_database(engine, "test", poolclass=sa.NullPool) as fresh:
+        yield fresh
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -13,7 +12,6 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from studyteddy_desktop.db.migrate import upgrade_to_head
 from studyteddy_desktop.services.activity_cache import ActivityCache
 from studyteddy_desktop.services.calendar_service import CalendarService
 from studyteddy_desktop.services.dashboard_service import DashboardService
@@ -24,6 +22,7 @@ from studyteddy_desktop.services.local_student import LocalStudent
 from studyteddy_desktop.services.planner_service import PlannerService
 from studyteddy_desktop.services.reminder_service import ReminderService
 from studyteddy_desktop.services.study_preferences import StudyPreferences
+from tests.scratch_database import migrated_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -44,18 +43,8 @@ class SteppedClock:
 @pytest.fixture(scope="session")
 def planner_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
     """A database only these tests use, so no other test's committed profile gets in the way."""
-    name = f"planner_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    fresh = sa.create_engine(engine.url.set(database=name))
-    upgrade_to_head(fresh)
-    yield fresh
-    fresh.dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_database(engine, "planner") as fresh:
+        yield fresh
 
 
 @pytest.fixture()
