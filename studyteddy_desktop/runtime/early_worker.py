@@ -1,7 +1,7 @@
 """Starting the worker before the app loads its database libraries, so the two loads overlap.
 
-The worker claims its lock at once and then waits for the app's lifecycle lock, so starting it
-early changes nothing about the order in which the servers come up.
+The worker claims its lock at once and then waits until the database holds this build's schema
+and Redis answers, so starting it early changes nothing about the order the servers come up in.
 """
 
 from __future__ import annotations

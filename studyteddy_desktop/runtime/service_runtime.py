@@ -61,8 +61,8 @@ class ServiceRuntime:
             data_dir=str(self.paths.root), database_url=database_url, redis_url=redis_url,
             bundled_postgres=self.postgres is not None, bundled_redis=self.redis is not None)
         if self.with_worker:
-            # Spawned first: its imports overlap with the servers starting, and it waits for
-            # this lifecycle lock to be released before it touches them.
+            # Spawned first: its imports overlap with the servers starting, and it waits until
+            # the schema is at head and Redis answers before it touches them.
             report("Starting the worker", 0.1)
             self.worker = self._worker_process()
             self.worker.ensure_running()

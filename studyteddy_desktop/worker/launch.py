@@ -9,14 +9,11 @@ import argparse
 import fcntl
 import logging
 import os
-import time
 from pathlib import Path
 
 from studyteddy_desktop.runtime.paths import DataPaths
 
 log = logging.getLogger("studyteddy.worker")
-
-_APP_STARTUP_WAIT_S = 180
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -27,21 +24,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--stop-servers-when-orphaned", action="store_true")
     return parser.parse_args(argv)
-
-
-def _wait_for_app_startup(paths: DataPaths) -> None:
-    """The launching app holds the lifecycle lock until its servers and schema are ready."""
-    deadline = time.monotonic() + _APP_STARTUP_WAIT_S
-    with paths.lifecycle_lock.open("a+b") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the app did not finish starting its servers; the worker gives up")
-                time.sleep(0.02)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from studyteddy_desktop.worker.consumer_process import run_consumer
 
-        _wait_for_app_startup(paths)
         run_consumer(args, paths)
     finally:
         paths.worker_pid.unlink(missing_ok=True)
