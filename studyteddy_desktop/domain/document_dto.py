@@ -66,6 +66,8 @@ class SearchHitDTO:
     text: str
     # The page the passage is really on when it runs across pages: where the query's words are.
     page: int | None = None
+    # Cosine similarity of the passage to the query, the absolute measure of how relevant it is.
+    similarity: float | None = None
 
     @property
     def page_label(self) -> str:

@@ -37,3 +37,7 @@ class NotFoundError(StudyTeddyError):
 
 class InvalidInputError(StudyTeddyError):
     """Input that the app refuses, with the reason."""
+
+
+class LanguageModelError(StudyTeddyError):
+    """A language model file is missing, is not a GGUF model, or cannot be loaded."""

@@ -95,6 +95,11 @@ class DataPaths:
         return self.root / "media"
 
     @property
+    def models_dir(self) -> Path:
+        """Copies of the bundled language model prepared for this machine (made on first use)."""
+        return self.root / "models"
+
+    @property
     def socket_dir(self) -> Path:
         """Where the unix sockets live: inside run/ unless that path is too long for a socket."""
         preferred = self.run_dir / "sockets"

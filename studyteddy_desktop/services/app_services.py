@@ -28,6 +28,8 @@ from studyteddy_desktop.services.planner_service import PlannerService
 from studyteddy_desktop.services.reminder_service import ReminderService
 from studyteddy_desktop.services.study_preferences import StudyPreferences
 from studyteddy_desktop.services.query_embedding import WorkerQueryEmbedder
+from studyteddy_desktop.services.language_models import LanguageModels
+from studyteddy_desktop.services.tutor_service import TutorService
 from studyteddy_desktop.worker.queue import TaskQueue
 
 
@@ -59,6 +61,8 @@ class AppServices:
                                            DataPaths.from_string(endpoints.data_dir).media_dir)
         self.reviews = ReviewService(self.database, self.student, self.activity_cache)
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
+        self.tutor = TutorService(self.database, self.student, self.queue, self.redis_client)
+        self.language_models = LanguageModels(self.preferences)
 
     def close(self) -> None:
         self.redis_client.close()

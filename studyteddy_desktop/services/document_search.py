@@ -51,7 +51,8 @@ _LEXICAL = sa.text("""
 _HITS = sa.text("""
     SELECT c.id, c.document_id, d.title, c.page_start, c.page_end, c.char_start, c.char_end, c.text,
            ts_headline('english', c.text, websearch_to_tsquery('english', :query),
-                       'MaxWords=35, MinWords=15, MaxFragments=1, StartSel=«, StopSel=»')
+                       'MaxWords=35, MinWords=15, MaxFragments=1, StartSel=«, StopSel=»'),
+           1 - (c.embedding <=> CAST(:query_vector AS vector))
     FROM document_chunks c JOIN documents d ON d.id = c.document_id
     WHERE c.id = ANY(CAST(:ids AS uuid[]))
 """)
@@ -117,11 +118,13 @@ class DocumentSearch:
             if not ranked:
                 return []
             rows = {row[0]: row for row in session.execute(_HITS, {
-                "query": query, "ids": [str(chunk_id) for chunk_id, _score in ranked]})}
+                "query": query, "query_vector": vector_text,
+                "ids": [str(chunk_id) for chunk_id, _score in ranked]})}
             found = [(rows[chunk_id], score) for chunk_id, score in ranked if chunk_id in rows]
             pages = cited_pages(session, query, [PassageSpan(row[1], row[3], row[4], row[5], row[6])
                                                  for row, _score in found])
         return [SearchHitDTO(chunk_id=row[0], document_id=row[1], document_title=row[2], page_start=row[3],
                              page_end=row[4], char_start=row[5], char_end=row[6], text=row[7],
-                             snippet=" ".join(row[8].split()), score=score, page=page)
+                             snippet=" ".join(row[8].split()), score=score, page=page,
+                             similarity=float(row[9]) if row[9] is not None else None)
                 for (row, score), page in zip(found, pages, strict=True)]

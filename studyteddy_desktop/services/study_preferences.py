@@ -1,4 +1,4 @@
-"""The planner's preferences (focus lengths, which reminders to show), kept in the profile."""
+"""The student's preferences (focus lengths, reminders, the tutor's model), kept in the profile."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ class StudyPreferences:
         self.database = database
         self.student = student
 
-    def _read(self, key: str) -> dict[str, Any]:
+    def section(self, key: str) -> dict[str, Any]:
         with self.database.unit_of_work() as session:
             profile = session.get(UserProfile, self.student.user_id())
             value = (profile.settings or {}).get(key) if profile is not None else None
         return value if isinstance(value, dict) else {}
 
-    def _write(self, key: str, value: dict[str, Any]) -> None:
+    def set_section(self, key: str, value: dict[str, Any]) -> None:
         with self.database.unit_of_work() as session:
             profile = session.get(UserProfile, self.student.user_id(), with_for_update=True)
             assert profile is not None
@@ -38,7 +38,7 @@ class StudyPreferences:
             profile.settings = {**(profile.settings or {}), key: value}
 
     def focus(self) -> FocusSettings:
-        stored = self._read("focus")
+        stored = self.section("focus")
         default = FocusSettings()
         return FocusSettings(work_minutes=_int_in(stored.get("work_minutes"), *WORK_RANGE, default.work_minutes),
                              break_minutes=_int_in(stored.get("break_minutes"), *BREAK_RANGE,
@@ -46,16 +46,16 @@ class StudyPreferences:
 
     def set_focus(self, settings: FocusSettings) -> FocusSettings:
         check_focus_lengths(settings.work_minutes, settings.break_minutes)
-        self._write("focus", asdict(settings))
+        self.set_section("focus", asdict(settings))
         return settings
 
     def reminders(self) -> ReminderSettings:
-        stored = self._read("reminders")
+        stored = self.section("reminders")
         return ReminderSettings(**{name: bool(stored.get(name, default))
                                    for name, default in asdict(ReminderSettings()).items()})
 
     def set_reminders(self, settings: ReminderSettings) -> ReminderSettings:
-        self._write("reminders", asdict(settings))
+        self.set_section("reminders", asdict(settings))
         return settings
 
 

@@ -10,11 +10,16 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import redis
 import sqlalchemy
 
 from studyteddy_desktop.ai.embedder import LazyEmbedder
+from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
+from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
+from studyteddy_desktop.services.document_search import DocumentSearch
+from studyteddy_desktop.services.tutor_answering import TutorAnswerer
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.services.database import Database
@@ -61,13 +66,45 @@ class OrphanWatch(threading.Thread):
                 return
 
 
-def _warm_up_later(embedder: LazyEmbedder) -> None:
-    """Load the embedding model soon, but not while the app is still starting up around us."""
+def _warm_up_later(embedder: LazyEmbedder, language_model: LanguageModelSlot,
+                   read_model_settings: Callable[[], LanguageModelSettings]) -> None:
+    """Load the models soon, but not while the app is still starting up around us."""
     threading.Event().wait(_WARM_UP_DELAY_S)
     try:
         embedder.warm_up()
     except Exception:
         log.exception("The embedding model could not be loaded")
+    try:
+        from studyteddy_desktop.ai.tutor_prompt import warm_up_opening
+
+        language_model.get(read_model_settings()).model.warm_up(warm_up_opening())
+    except Exception:
+        log.exception("The language model could not be loaded")
+
+
+def _model_settings_reader(database: Database) -> Callable[[], LanguageModelSettings]:
+    from studyteddy_desktop.services.language_models import LanguageModels
+    from studyteddy_desktop.services.local_student import LocalStudent
+    from studyteddy_desktop.services.study_preferences import StudyPreferences
+
+    student = LocalStudent(database)
+    return LanguageModels(StudyPreferences(database, student)).settings
+
+
+def _recover_tutor_answers(database: Database, queue: TaskQueue, publisher: EventPublisher) -> None:
+    """Answers a dead worker was writing end as failed, keeping their text; unstarted ones are asked again."""
+    from studyteddy_desktop.domain.events import WorkerEvent
+    from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED
+    from studyteddy_desktop.services.tutor_answering import INTERRUPTED_MESSAGE, recover_interrupted_answers
+
+    interrupted, unstarted = recover_interrupted_answers(database)
+    for interaction_id in interrupted:
+        publisher.publish(WorkerEvent(kind=EVENT_FINISHED, message=INTERRUPTED_MESSAGE,
+                                      data={"interaction_id": str(interaction_id), "status": "failed"}))
+    for interaction_id in unstarted:
+        queue.enqueue("tutor_answer", str(interaction_id))
+    if interrupted or unstarted:
+        log.info("Tutor answers: %d interrupted, %d asked again", len(interrupted), len(unstarted))
 
 
 def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
@@ -95,18 +132,25 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
     jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
     embedder = LazyEmbedder()
-    install_context(WorkerContext(database=database, redis_client=redis_client,
-                                  publisher=EventPublisher(redis_client), jobs=jobs,
-                                  store=ContentStore(paths.files_dir), embedder=embedder))
+    publisher = EventPublisher(redis_client)
+    language_model = LanguageModelSlot(paths.models_dir)
+    read_model_settings = _model_settings_reader(database)
+    tutor = TutorAnswerer(database, DocumentSearch(database, lambda text: embedder.get().embed_query(text)),
+                          language_model, read_model_settings, redis_client, publisher.publish)
+    install_context(WorkerContext(database=database, redis_client=redis_client, publisher=publisher, jobs=jobs,
+                                  store=ContentStore(paths.files_dir), embedder=embedder,
+                                  language_model=language_model, tutor=tutor))
 
     _wait_for_servers(database, redis_client)
     requeued = jobs.requeue_unfinished()
     if requeued:
         log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))
+    _recover_tutor_answers(database, queue, publisher)
 
     watch = OrphanWatch(paths)
     watch.start()
-    threading.Thread(target=_warm_up_later, args=(embedder,), name="embedder-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up_later, args=(embedder, language_model, read_model_settings),
+                     name="model-warm-up", daemon=True).start()
     consumer = queue.huey.create_consumer(workers=max(1, args.threads), worker_type="thread",
                                           periodic=False, initial_delay=0.05, max_delay=1.0,
                                           check_worker_health=True)

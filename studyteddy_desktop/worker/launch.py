@@ -21,7 +21,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--threads", type=int, default=2)
+    # Two indexing jobs may run while the student asks the tutor something and the app pings.
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--stop-servers-when-orphaned", action="store_true")
     return parser.parse_args(argv)
 

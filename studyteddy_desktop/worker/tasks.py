@@ -29,6 +29,12 @@ def embed_query(text: str) -> list[float]:
     return current_context().embedder.get().embed_query(text)
 
 
+@worker_task("tutor_answer")
+def tutor_answer(interaction_id: str) -> str:
+    """Write one tutor answer, streaming it as events; the row in the database is the record."""
+    return current_context().tutor.answer(uuid.UUID(interaction_id))
+
+
 @worker_task("run_job")
 def run_job(job_id: str) -> str | None:
     context = current_context()

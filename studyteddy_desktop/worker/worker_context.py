@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis
 
-from studyteddy_desktop.ai.embedder import LazyEmbedder
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.services.database import Database
 from studyteddy_desktop.services.job_service import JobService
 from studyteddy_desktop.worker.event_channel import EventPublisher
+
+if TYPE_CHECKING:
+    # The app imports this module to register task names; numpy and the model code stay in the worker.
+    from studyteddy_desktop.ai.embedder import LazyEmbedder
+    from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
+    from studyteddy_desktop.services.tutor_answering import TutorAnswerer
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,8 @@ class WorkerContext:
     jobs: JobService
     store: ContentStore
     embedder: LazyEmbedder
+    language_model: LanguageModelSlot
+    tutor: TutorAnswerer
 
 
 _current: WorkerContext | None = None

@@ -110,6 +110,8 @@ class Flashcard(SyncedRow, Base):
         ForeignKey("documents.id", ondelete="SET NULL")
     )
     source_page: Mapped[int | None] = mapped_column(Integer)
+    # Hash of the source passage's text when the card was made; a re-import that changes it flags the card.
+    source_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Set when a generated card may be wrong (e.g. its source changed) and wants a human look.
     needs_review_flag: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")

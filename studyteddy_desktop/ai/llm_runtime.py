@@ -1,0 +1,119 @@
+"""The local language model: llama-cpp-python on the CPU, loaded once and kept warm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyteddy_desktop.ai.model_files import looks_like_gguf
+from studyteddy_desktop.domain.errors import LanguageModelError
+
+log = logging.getLogger(__name__)
+
+# Used when a GGUF file carries no chat template of its own.
+_CHATML_TEMPLATE = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
+                    " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
+                    "{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Low temperature: a tutor should stay close to its sources rather than be creative."""
+
+    max_tokens: int = 400
+    temperature: float = 0.3
+    top_p: float = 0.9
+    repeat_penalty: float = 1.15
+    seed: int | None = None
+
+
+class LocalLanguageModel:
+    """One GGUF model in memory. Generation is serialised: llama.cpp contexts are not thread-safe."""
+
+    def __init__(self, path: Path, *, context_size: int, threads: int, display_name: str | None = None) -> None:
+        if not path.is_file():
+            raise LanguageModelError(f"The language model file {path} is missing.")
+        if not looks_like_gguf(path):
+            raise LanguageModelError(f"{path.name} is not a GGUF language model file (it does not start with "
+                                     "the GGUF signature).")
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        started = time.perf_counter()
+        try:
+            self._llm = Llama(model_path=str(path), n_ctx=context_size, n_threads=threads, n_threads_batch=threads,
+                              verbose=False)
+        except (ValueError, RuntimeError, OSError) as error:
+            raise LanguageModelError(f"The language model {path.name} could not be loaded: it may be damaged "
+                                     "or made for a newer llama.cpp.", details=repr(error)) from error
+        self.path = path
+        self.name = display_name or path.stem
+        self.threads = threads
+        metadata = self._llm.metadata
+        vocab = self._llm._model  # noqa: SLF001 - the token texts are only reachable here
+        eos = vocab.token_get_text(self._llm.token_eos()) if self._llm.token_eos() >= 0 else ""
+        bos = vocab.token_get_text(self._llm.token_bos()) if self._llm.token_bos() >= 0 else ""
+        self._formatter = Jinja2ChatFormatter(template=metadata.get("tokenizer.chat_template") or _CHATML_TEMPLATE,
+                                              eos_token=eos, bos_token=bos)
+        self._special_texts = tuple(text for text in {eos, bos, "<|im_start|>", "<|im_end|>", "<|endoftext|>"}
+                                    if text)
+        self._lock = threading.Lock()
+        log.info("Loaded %s (%d-token context, %d threads) in %.2f s", self.name, context_size, threads,
+                 time.perf_counter() - started)
+
+    @property
+    def context_size(self) -> int:
+        return self._llm.n_ctx()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
+    def defuse(self, text: str) -> str:
+        """Untrusted text with the model's control-token spellings broken, so a document cannot close
+        the passage block or open a fake system turn."""
+        for special in self._special_texts:
+            text = text.replace(special, special.replace("<", "‹").replace(">", "›"))
+        return text
+
+    def chat_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The prompt as token ids, in the model's own chat format, ending where the answer begins."""
+        rendered = self._formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        return self._llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special,
+                                  special=True)
+
+    def warm_up(self, opening: Sequence[ChatMessage] = (ChatMessage("user", "Hello"),)) -> None:
+        """Read a short chat once, so the first real question does not pay for first-use setup; an
+        opening that starts like the real prompts also leaves their shared start in the cache."""
+        prompt = self.chat_tokens(opening)
+        for _piece in self.stream(prompt, SamplingSettings(max_tokens=1)):
+            pass
+
+    def stream(self, prompt: list[int], sampling: SamplingSettings,
+               should_stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
+        """Yield the answer's text piece by piece; stops early when `should_stop()` turns true."""
+        room = self.context_size - len(prompt)
+        if room < 16:
+            raise LanguageModelError("The question and its passages fill the model's whole context.")
+        with self._lock:
+            pieces = self._llm.create_completion(
+                prompt, max_tokens=min(sampling.max_tokens, room), temperature=sampling.temperature,
+                top_p=sampling.top_p, repeat_penalty=sampling.repeat_penalty, seed=sampling.seed, stream=True)
+            try:
+                for piece in pieces:
+                    text = piece["choices"][0]["text"]
+                    if text:
+                        yield text
+                    if should_stop():
+                        return
+            finally:
+                pieces.close()
