@@ -9,13 +9,17 @@ import subprocess
 import time
 import warnings
 from pathlib import Path
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
+from urllib.parse import quote_plus
 
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.process_identity import process_matches, read_pid
+
+if TYPE_CHECKING:
+    # Imported where used: the app starts the server while another thread loads sqlalchemy.
+    import sqlalchemy as sa
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +59,16 @@ class BundledPostgres:
 
     @property
     def url(self) -> sa.URL:
+        import sqlalchemy as sa
+
         return sa.URL.create("postgresql+psycopg", username=SUPERUSER, database=DATABASE_NAME,
                              query={"host": str(self.paths.postgres_socket_dir)})
+
+    @property
+    def url_text(self) -> str:
+        """`url` as render_as_string spells it, without loading sqlalchemy (a test keeps them equal)."""
+        return (f"postgresql+psycopg://{SUPERUSER}@/{DATABASE_NAME}"
+                f"?host={quote_plus(str(self.paths.postgres_socket_dir))}")
 
     def admin_url(self) -> sa.URL:
         return self.url.set(database="postgres")
@@ -91,8 +103,13 @@ class BundledPostgres:
         """Stop our server if it runs; a process we did not start is never signalled."""
         if self.running_pid() is None:
             return
-        self._pg_ctl(["stop", "-m", "fast", "-w", "-t", "30"], timeout=35,
-                     failure="PostgreSQL would not stop")
+        try:
+            self._pg_ctl(["stop", "-m", "fast", "-w", "-t", "30"], timeout=35,
+                         failure="PostgreSQL would not stop")
+        except ServiceStartError:
+            # Another process (an orphaned worker, a second app) may have stopped it first.
+            if self.running_pid() is not None:
+                raise
 
     # -- steps -----------------------------------------------------------------------
 
@@ -193,6 +210,8 @@ class BundledPostgres:
             time.sleep(0.02)
 
     def _ensure_database(self) -> None:
+        import sqlalchemy as sa
+
         engine = sa.create_engine(self.admin_url(), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
         try:
             with engine.connect() as connection:

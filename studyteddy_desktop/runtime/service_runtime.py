@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
-import sqlalchemy as sa
+from concurrent.futures import ThreadPoolExecutor
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.db.schema_version import database_is_at_shipped_head
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.runtime.app_instances import AppInstanceRegistry, exclusive_lock
 from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
@@ -20,10 +18,6 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float], None]
 _LIFECYCLE_WAIT_S = 120
-
-
-def _render(url: sa.URL | str) -> str:
-    return url.render_as_string(hide_password=False) if isinstance(url, sa.URL) else url
 
 
 class ServiceRuntime:
@@ -54,7 +48,7 @@ class ServiceRuntime:
                 raise
 
     def _start_locked(self, report: ProgressCallback) -> RuntimeEndpoints:
-        database_url = _render(self.postgres.url) if self.postgres else self.settings.database_url
+        database_url = self.postgres.url_text if self.postgres else self.settings.database_url
         redis_url = self.redis.url if self.redis else self.settings.redis_url
         assert database_url is not None and redis_url is not None
         self.endpoints = RuntimeEndpoints(
@@ -66,10 +60,27 @@ class ServiceRuntime:
             report("Starting the worker", 0.1)
             self.worker = self._worker_process()
             self.worker.ensure_running()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="start-redis") as alongside:
+            # Redis starts while PostgreSQL does: neither needs the other, and both mostly wait. Leaving
+            # the block waits for it, so a failure below never stops a Redis still starting.
+            redis_started = alongside.submit(self.redis.ensure_running) if self.redis else None
+            self._start_database(database_url, report)
+            if redis_started is not None:
+                report("Starting the job queue", 0.8)
+                redis_started.result()
+        report("Ready", 1.0)
+        return self.endpoints
+
+    def _start_database(self, database_url: str, report: ProgressCallback) -> None:
         report("Starting the database", 0.2)
         if self.postgres:
             self.postgres.ensure_running()
         report("Updating the database schema", 0.6)
+        # Imported only now, so the servers start while the app loads these on another thread.
+        import sqlalchemy as sa
+
+        from studyteddy_desktop.db.schema_version import database_is_at_shipped_head
+
         engine = sa.create_engine(database_url, poolclass=sa.NullPool)
         try:
             # Alembic and every model take half a second to load; most starts need neither.
@@ -79,11 +90,6 @@ class ServiceRuntime:
                 upgrade_to_head(engine)
         finally:
             engine.dispose()
-        report("Starting the job queue", 0.8)
-        if self.redis:
-            self.redis.ensure_running()
-        report("Ready", 1.0)
-        return self.endpoints
 
     def _worker_process(self) -> WorkerProcess:
         assert self.endpoints is not None

@@ -39,6 +39,7 @@ def connect_window(window: MainWindow, controller: AppController) -> None:
     controller.failed.connect(window.show_startup_failure)
     controller.worker_event.connect(window.dispatch_worker_event)
     window.retry_requested.connect(controller.start)
+    window.worker_restart_requested.connect(controller.ensure_worker_running)
 
 
 def _quit_on_termination_signals(window: MainWindow) -> QTimer:
@@ -67,7 +68,9 @@ def run_gui(settings: Settings) -> int:
     if exit_when_ready():
         window.health_reported.connect(lambda _report: QTimer.singleShot(0, window.close))
         controller.failed.connect(lambda _error: QTimer.singleShot(0, window.close))
-    controller.start()
+    # Once the event loop runs: the startup threads' imports would otherwise hold the GIL while
+    # the window paints for the first time.
+    QTimer.singleShot(0, controller.start)
     code = app.exec()
     trace("quit-requested")
     window.hide()

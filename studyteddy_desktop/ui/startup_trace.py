@@ -21,4 +21,6 @@ def exit_when_ready() -> bool:
 def trace(milestone: str) -> None:
     """Print a milestone with the wall-clock time, so a parent process can subtract its own."""
     if tracing():
-        print(f"STARTUP {milestone} {time.time():.6f}", file=sys.stderr, flush=True)
+        # One write per line: print() writes the newline separately, so two threads' lines could mix.
+        sys.stderr.write(f"STARTUP {milestone} {time.time():.6f}\n")
+        sys.stderr.flush()
