@@ -60,7 +60,7 @@ class LocalLanguageModel:
         self.name = display_name or path.stem
         self.threads = threads
         metadata = self._llm.metadata
-        vocab = self._llm._model  # noqa: SLF001 - the token texts are only reachable here
+        vocab = self._llm._model
         eos = vocab.token_get_text(self._llm.token_eos()) if self._llm.token_eos() >= 0 else ""
         bos = vocab.token_get_text(self._llm.token_bos()) if self._llm.token_bos() >= 0 else ""
         self._formatter = Jinja2ChatFormatter(template=metadata.get("tokenizer.chat_template") or _CHATML_TEMPLATE,

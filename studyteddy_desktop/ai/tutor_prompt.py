@@ -29,6 +29,7 @@ _TASKS = {
     "quiz_feedback": "The student has answered your quiz questions. For each answer, say whether it is right "
                      "and give the correct answer from the passages, citing them like [1].",
     "summarise": "Summarise the passages in five to seven short bullet points, citing passages like [1].",
+    "digest": "In three or four plain sentences, say what this document covers. Do not cite passages.",
 }
 
 # Lines in a document that talk to a model rather than to a reader.
@@ -64,7 +65,13 @@ class TutorPrompt:
 
 def warm_up_opening() -> tuple[ChatMessage, ...]:
     """The start every grounded prompt shares, for the model to read before the first question."""
-    return (ChatMessage("system", _SYSTEM), ChatMessage("user", "Passages from the student's documents:"))
+    return (_system_message("explain", grounded=True), ChatMessage("user", "Passages from the student's documents:"))
+
+
+def _system_message(task: str, *, grounded: bool) -> ChatMessage:
+    """Instructions and task together come first and stay the same from question to question, so the
+    model keeps them read (llama.cpp reuses a prompt's unchanged start) and reads only what is new."""
+    return ChatMessage("system", f"{_SYSTEM if grounded else _SYSTEM_UNGROUNDED}\nTask: {_TASKS[task]}")
 
 
 def remove_model_directives(text: str) -> str:
@@ -75,7 +82,9 @@ def remove_model_directives(text: str) -> str:
 
 def focused_excerpt(text: str, query: str, max_tokens: int, count_tokens: Callable[[str], int]) -> str:
     """The passage's sentences that share most words with the query, in reading order, within
-    `max_tokens`: a short prompt is a fast first token, and a small model reads short passages better."""
+    `max_tokens`: a short prompt is a fast first token, and a small model reads short passages better.
+    Sentences that give orders to a model are left out: the excerpt is what the model will read."""
+    text = remove_model_directives(text)
     if count_tokens(text) <= max_tokens:
         return text
     sentences = [part.strip() for part in _SENTENCE.split(text) if part.strip()]
@@ -100,10 +109,10 @@ def build_tutor_prompt(*, task: str, question: str, passages: Sequence[PromptPas
                        count_tokens: Callable[[str], int], defuse: Callable[[str], str], budget: int) -> TutorPrompt:
     """Messages within `budget` tokens; the question itself is cut to half the budget at most."""
     grounded = bool(passages)
-    system = ChatMessage("system", _SYSTEM if grounded else _SYSTEM_UNGROUNDED)
+    system = _system_message(task, grounded=grounded)
     question = defuse(question.strip())
     overhead = 24  # chat markers around each message
-    limit = budget - count_tokens(system.content) - count_tokens(_TASKS[task]) - 3 * overhead
+    limit = budget - count_tokens(system.content) - 3 * overhead
     question = _cut_to(question, max(16, limit // 2), count_tokens)
     room = limit - count_tokens(question)
     blocks: list[str] = []
@@ -125,8 +134,8 @@ def build_tutor_prompt(*, task: str, question: str, passages: Sequence[PromptPas
             break
         turns[:0] = pair
         room -= cost
-    body = (f"Passages from the student's documents:\n" + "\n".join(blocks) + "\n\n") if blocks else ""
-    user = ChatMessage("user", f"{body}Task: {_TASKS[task]}\n\nStudent: {question}")
+    body = ("Passages from the student's documents:\n" + "\n".join(blocks) + "\n\n") if blocks else ""
+    user = ChatMessage("user", f"{body}Student: {question}")
     return TutorPrompt(messages=(system, *turns, user), passages_used=tuple(used), turns_used=len(turns) // 2,
                        task=task)
 

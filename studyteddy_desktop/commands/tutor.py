@@ -13,8 +13,15 @@ from studyteddy_desktop.commands.documents import documents_named
 from studyteddy_desktop.commands.service_session import running_services
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.errors import InvalidInputError, ServiceUnavailableError
-from studyteddy_desktop.domain.tutor_dto import (EVENT_FINISHED, EVENT_NOTICE, EVENT_SOURCES, EVENT_TOKENS,
-                                                 NOT_IN_DOCUMENTS, InteractionDTO, SourceDTO)
+from studyteddy_desktop.domain.tutor_dto import (
+    EVENT_FINISHED,
+    EVENT_NOTICE,
+    EVENT_SOURCES,
+    EVENT_TOKENS,
+    NOT_IN_DOCUMENTS,
+    InteractionDTO,
+    SourceDTO,
+)
 
 if TYPE_CHECKING:
     from studyteddy_desktop.services.app_services import AppServices

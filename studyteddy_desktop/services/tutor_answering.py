@@ -7,33 +7,42 @@ the answer is marked ungrounded and the UI and CLI show a fixed "not in your doc
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
 import sqlalchemy as sa
 
+from studyteddy_desktop.ai.citation_check import LiveCitations
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
 from studyteddy_desktop.ai.llm_runtime import LocalLanguageModel, SamplingSettings
 from studyteddy_desktop.ai.tutor_prompt import PriorTurn, PromptPassage, build_tutor_prompt, focused_excerpt
-from studyteddy_desktop.db.models import AIInteraction, ConversationThread, Document, DocumentChunk
+from studyteddy_desktop.db.models import AIInteraction, ConversationThread
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
-from studyteddy_desktop.domain.tutor_dto import (EVENT_FINISHED, EVENT_NOTICE, EVENT_SOURCES, EVENT_TOKENS,
-                                                 LanguageModelSettings, SourceDTO)
+from studyteddy_desktop.domain.tutor_dto import (
+    EVENT_FINISHED,
+    EVENT_NOTICE,
+    EVENT_SOURCES,
+    EVENT_TOKENS,
+    LanguageModelSettings,
+    SourceDTO,
+)
 from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.document_passages import spread_passages
 from studyteddy_desktop.services.document_search import DocumentSearch
 from studyteddy_desktop.services.tutor_service import cancel_key
 
 log = logging.getLogger(__name__)
 
 # Cosine similarity (all-MiniLM-L6-v2) of the best passage below which the question is taken as not
-# covered by the student's documents; tuned on benchmarks/tutor_questions.py.
-GROUNDED_SIMILARITY = 0.40
+# covered by the student's documents; tuned on benchmarks/tutor_questions.py, where every answerable
+# question's best passage scores at least 0.30 and every unanswerable one's below 0.25.
+GROUNDED_SIMILARITY = 0.28
 # Weaker passages than this are not shown to the model at all.
 PASSAGE_SIMILARITY_FLOOR = 0.25
 PASSAGES_IN_PROMPT = 3
@@ -47,19 +56,21 @@ _FLUSH_EVERY_S = 0.04
 _SAVE_EVERY_S = 1.0
 _CANCEL_CHECK_EVERY_S = 0.05
 INTERRUPTED_MESSAGE = "The background worker stopped while writing this answer. Retry to ask again."
-_CITATION = re.compile(r"\[(\d{1,2})\]")
 
 Publish = Callable[[WorkerEvent], None]
 SettingsReader = Callable[[], LanguageModelSettings]
 
 
+@dataclass(frozen=True)
+class ComposedPrompt:
+    prompt: list[int]
+    sources: tuple[SourceDTO, ...]
+    grounded: bool
+    asked_at: datetime
+
+
 def _event(kind: str, interaction_id: uuid.UUID, message: str = "", **data: object) -> WorkerEvent:
     return WorkerEvent(kind=kind, message=message, data={"interaction_id": str(interaction_id), **data})
-
-
-def drop_unknown_citations(answer: str, known: set[int]) -> str:
-    """A small model sometimes cites [7] with three passages; a citation must point at a real source."""
-    return _CITATION.sub(lambda match: match.group(0) if int(match.group(1)) in known else "", answer)
 
 
 class TutorAnswerer:
@@ -109,6 +120,17 @@ class TutorAnswerer:
         return claimed == 1
 
     def _write(self, interaction_id: uuid.UUID, model: LocalLanguageModel) -> str:
+        composed = self.compose(interaction_id, model)
+        with self.database.unit_of_work() as session:
+            session.execute(sa.update(AIInteraction).where(AIInteraction.id == interaction_id).values(
+                citations=[source.to_json() for source in composed.sources], grounded=composed.grounded))
+        self.publish(_event(EVENT_SOURCES, interaction_id, grounded=composed.grounded,
+                            sources=[source.to_json() for source in composed.sources]))
+        return self._stream(interaction_id, model, composed.prompt, composed.asked_at,
+                            {source.number: source.quote for source in composed.sources})
+
+    def compose(self, interaction_id: uuid.UUID, model: LocalLanguageModel) -> ComposedPrompt:
+        """Retrieval and the prompt for one question, with the thread's earlier turns; no side effects."""
         with self.database.unit_of_work() as session:
             row = session.get(AIInteraction, interaction_id)
             assert row is not None
@@ -130,23 +152,17 @@ class TutorAnswerer:
             task = "quiz_feedback"  # the student is answering the questions just asked
             query = f"{earlier[-1].answer}\n{question}"
         if mode == InteractionMode.SUMMARISE:
-            sources, grounded = self._summary_sources(scope[0], model), True
+            sources, grounded = spread_passages(self.database, scope[0], SUMMARY_PASSAGES, SUMMARY_EXCERPT_TOKENS,
+                                                 model.count_tokens), True
         else:
             sources, grounded = self._retrieve(query, scope, subject, model)
-        with self.database.unit_of_work() as session:
-            session.execute(sa.update(AIInteraction).where(AIInteraction.id == interaction_id).values(
-                citations=[source.to_json() for source in sources], grounded=grounded))
-        self.publish(_event(EVENT_SOURCES, interaction_id, grounded=grounded,
-                            sources=[source.to_json() for source in sources]))
-        settings_budget = model.context_size - ANSWER_TOKENS
         prompt = build_tutor_prompt(
             task=task, question=question,
             passages=[PromptPassage(s.number, f"{s.document_title}{', ' + s.page_label if s.page_label else ''}",
                                     s.quote) for s in sources],
             history=[PriorTurn(turn.question, turn.answer) for turn in earlier],
-            count_tokens=model.count_tokens, defuse=model.defuse, budget=settings_budget)
-        tokens = model.chat_tokens(prompt.messages)
-        return self._stream(interaction_id, model, tokens, asked_at, {s.number for s in sources})
+            count_tokens=model.count_tokens, defuse=model.defuse, budget=model.context_size - ANSWER_TOKENS)
+        return ComposedPrompt(model.chat_tokens(prompt.messages), tuple(sources), grounded, asked_at)
 
     def _retrieve(self, query: str, scope: list[uuid.UUID], subject: str | None,
                   model: LocalLanguageModel) -> tuple[list[SourceDTO], bool]:
@@ -164,26 +180,8 @@ class TutorAnswerer:
                           similarity=hit.similarity or 0.0)
                 for number, hit in enumerate(kept, start=1)], True
 
-    def _summary_sources(self, document_id: uuid.UUID, model: LocalLanguageModel) -> list[SourceDTO]:
-        """Passages spread evenly over the document, so the summary covers its whole length."""
-        with self.database.unit_of_work() as session:
-            title = session.scalar(sa.select(Document.title).where(Document.id == document_id)) or ""
-            chunks = list(session.execute(
-                sa.select(DocumentChunk.id, DocumentChunk.text, DocumentChunk.page_start, DocumentChunk.char_start,
-                          DocumentChunk.char_end).where(DocumentChunk.document_id == document_id)
-                .order_by(DocumentChunk.ordinal)))
-        if not chunks:
-            raise StudyTeddyError("That document has no indexed text to summarise yet.")
-        step = max(1, len(chunks) / SUMMARY_PASSAGES)
-        picked = [chunks[int(index * step)] for index in range(min(SUMMARY_PASSAGES, len(chunks)))]
-        return [SourceDTO(number=number, document_id=document_id, document_title=title, chunk_id=chunk.id,
-                          page=chunk.page_start, char_start=chunk.char_start, char_end=chunk.char_end,
-                          quote=focused_excerpt(chunk.text, title, SUMMARY_EXCERPT_TOKENS, model.count_tokens),
-                          similarity=1.0)
-                for number, chunk in enumerate(picked, start=1)]
-
     def _stream(self, interaction_id: uuid.UUID, model: LocalLanguageModel, prompt: list[int],
-                asked_at: datetime, known_sources: set[int]) -> str:
+                asked_at: datetime, passages: dict[int, str]) -> str:
         answer: list[str] = []
         pending: list[str] = []
         first_token_at: float | None = None
@@ -199,13 +197,17 @@ class TutorAnswerer:
             return cancelled
 
         pieces = 0
+        citations = LiveCitations(passages)
         for piece in model.stream(prompt, SamplingSettings(max_tokens=ANSWER_TOKENS), should_stop):
             now = time.monotonic()
             pieces += 1
+            shown = citations.feed(piece)
+            if not shown:
+                continue  # held back: it may be the start of a citation marker
             if first_token_at is None:
                 first_token_at = time.time()
-            answer.append(piece)
-            pending.append(piece)
+            answer.append(shown)
+            pending.append(shown)
             if now - last_flush >= _FLUSH_EVERY_S:
                 self.publish(_event(EVENT_TOKENS, interaction_id, text="".join(pending)))
                 pending.clear()
@@ -213,11 +215,12 @@ class TutorAnswerer:
             if now - last_save >= _SAVE_EVERY_S:
                 self._save_partial(interaction_id, "".join(answer))
                 last_save = now
-        if pending and not cancelled:
-            self.publish(_event(EVENT_TOKENS, interaction_id, text="".join(pending)))
-        text = "".join(answer).strip()
         if not cancelled:
-            text = drop_unknown_citations(text, known_sources)
+            pending.append(citations.finish())
+            answer.append(pending[-1])
+            if "".join(pending):
+                self.publish(_event(EVENT_TOKENS, interaction_id, text="".join(pending)))
+        text = "".join(answer).strip()
         finished_at = time.time()
         stats = {"prompt_tokens": len(prompt), "completion_tokens": pieces,
                  "latency_ms": max(0, int((finished_at - asked_at.timestamp()) * 1000)),

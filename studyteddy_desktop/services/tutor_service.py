@@ -207,7 +207,7 @@ class TutorService:
             return interaction_dto(row)
 
     def rate(self, interaction_id: uuid.UUID, rating: int | None) -> InteractionDTO:
-        if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
+        if rating is not None and (type(rating) is not int or not 1 <= rating <= 5):  # bool is an int too
             raise InvalidInputError("A rating is a whole number from 1 to 5.")
         with self.database.unit_of_work() as session:
             row = self._interaction(session, interaction_id, for_update=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from typing import TYPE_CHECKING
@@ -18,6 +19,27 @@ if TYPE_CHECKING:
     from studyteddy_desktop.ui.event_listener import WorkerEventListener
 
 log = logging.getLogger(__name__)
+
+
+def _import_in_background() -> threading.Thread:
+    """Load the services and the panes (over a second of imports) on a thread, while the servers start.
+
+    A failure is ignored here: the caller's own import afterwards raises it where it is reported.
+    """
+
+    def run() -> None:
+        try:
+            importlib.import_module("studyteddy_desktop.services.app_services")
+            from studyteddy_desktop.ui.panes import PANES
+
+            for spec in PANES:
+                importlib.import_module(spec.widget_path.split(":")[0])
+        except BaseException:
+            log.debug("Importing the services in the background failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="import-services", daemon=True)
+    thread.start()
+    return thread
 
 
 class AppController(QObject):
@@ -45,16 +67,19 @@ class AppController(QObject):
 
     def _start_services(self, progress: ProgressFn) -> AppServices:
         with self._starting:
+            # Imported here, not at the top, so the window paints before the database libraries load.
+            importing = _import_in_background()
             from studyteddy_desktop.runtime.early_worker import start_worker_early
 
             start_worker_early(self.settings)
-            # Imported here so the window paints before the database libraries load.
             from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
-            from studyteddy_desktop.services.app_services import AppServices
 
             self._runtime = ServiceRuntime(self.settings)
             endpoints = self._runtime.start(progress)
             trace("runtime-started")
+            importing.join()
+            from studyteddy_desktop.services.app_services import AppServices
+
             services = AppServices(endpoints)
             trace("services-built")
             return services
@@ -67,6 +92,20 @@ class AppController(QObject):
         self._listener.event_received.connect(self.worker_event.emit)
         self._listener.start()
         self.ready.emit(services)
+
+    def ensure_worker_running(self, done) -> None:
+        """Start the worker again if it died (the Tutor's Retry); `done(error | None)` runs on the GUI thread."""
+
+        def ensure() -> None:
+            from studyteddy_desktop.domain.errors import ServiceUnavailableError
+
+            runtime = self._runtime
+            if runtime is None or runtime.worker is None:
+                raise ServiceUnavailableError("The background worker is not managed by this window; "
+                                              "restart Study Teddy.")
+            runtime.worker.ensure_running()
+
+        BackgroundOp.plain(ensure, parent=self).success(lambda _result: done(None)).failure(done).run()
 
     def shutdown(self) -> None:
         """Stop listening, close connections, and stop the servers if no other app process uses them."""

@@ -35,9 +35,17 @@ class _Runnable(QRunnable):
         try:
             result = self._work(self._bridge.progressed.emit)
         except BaseException as error:  # report everything; the main thread decides
-            self._bridge.failed.emit(error, traceback.format_exc())
+            self._deliver(self._bridge.failed, error, traceback.format_exc())
         else:
-            self._bridge.succeeded.emit(result)
+            self._deliver(self._bridge.succeeded, result)
+
+    @staticmethod
+    def _deliver(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The widget that asked was closed meanwhile and took the bridge with it: nobody waits.
+            log.debug("Background work finished after its widget was closed")
 
 
 class BackgroundOp(Generic[T]):

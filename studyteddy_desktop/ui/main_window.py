@@ -33,6 +33,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     retry_requested = Signal()
     health_reported = Signal(object)
+    # Carries a callback `done(error | None)`; the app controller makes sure the worker runs.
+    worker_restart_requested = Signal(object)
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -143,6 +145,25 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self._pane_widgets):
             self.panes.setCurrentWidget(self._pane_widgets[row])
 
+    def _connect_pane_requests(self) -> None:
+        """Panes ask for things beyond themselves with signals; the window routes them."""
+        for widget in self._pane_widgets:
+            passage_requested = getattr(widget, "passage_requested", None)
+            if passage_requested is not None:
+                passage_requested.connect(self.open_passage)
+            worker_restart_requested = getattr(widget, "worker_restart_requested", None)
+            if worker_restart_requested is not None:
+                worker_restart_requested.connect(self.worker_restart_requested.emit)
+
+    def open_passage(self, document_id, char_start: int, char_end: int, page: int | None) -> None:
+        """Show a passage of a document in the pane that reads documents."""
+        for row, widget in enumerate(self._pane_widgets):
+            opener = getattr(widget, "open_passage", None)
+            if opener is not None:
+                self.go_to_pane(row)
+                opener(document_id, char_start, char_end, page)
+                return
+
     def current_pane(self) -> QWidget:
         return self.panes.currentWidget()
 
@@ -182,6 +203,7 @@ class MainWindow(QMainWindow):
         if not self._pane_widgets:
             for spec in PANES:
                 self.add_pane(spec.title, spec.build(services, self.settings))
+            self._connect_pane_requests()
         self.sidebar.setEnabled(True)
         self.sidebar.setCurrentRow(0)
         self.sidebar.setFocus()

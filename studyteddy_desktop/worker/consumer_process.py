@@ -18,12 +18,12 @@ import sqlalchemy
 from studyteddy_desktop.ai.embedder import LazyEmbedder
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
-from studyteddy_desktop.services.document_search import DocumentSearch
-from studyteddy_desktop.services.tutor_answering import TutorAnswerer
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.document_search import DocumentSearch
 from studyteddy_desktop.services.job_service import JobService
+from studyteddy_desktop.services.tutor_answering import TutorAnswerer
 from studyteddy_desktop.worker.event_channel import EventPublisher
 from studyteddy_desktop.worker.queue import TaskQueue
 from studyteddy_desktop.worker.worker_context import WorkerContext, install_context
@@ -121,7 +121,8 @@ def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
             pass
         if time.monotonic() > deadline:
             raise SystemExit(f"the database and Redis were not ready within {_SERVER_WAIT_S} s; the worker gives up")
-        time.sleep(0.05)
+        # Short: the app's first health check waits on this worker; a failed probe costs about 1 ms.
+        time.sleep(0.02)
 
 
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
@@ -131,7 +132,7 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     redis_client = redis.Redis.from_url(args.redis_url)
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
     jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
-    embedder = LazyEmbedder()
+    embedder = LazyEmbedder(cache_dir=paths.models_dir)
     publisher = EventPublisher(redis_client)
     language_model = LanguageModelSlot(paths.models_dir)
     read_model_settings = _model_settings_reader(database)
@@ -139,7 +140,8 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
                           language_model, read_model_settings, redis_client, publisher.publish)
     install_context(WorkerContext(database=database, redis_client=redis_client, publisher=publisher, jobs=jobs,
                                   store=ContentStore(paths.files_dir), embedder=embedder,
-                                  language_model=language_model, tutor=tutor))
+                                  language_model=language_model, read_model_settings=read_model_settings,
+                                  tutor=tutor))
 
     _wait_for_servers(database, redis_client)
     requeued = jobs.requeue_unfinished()

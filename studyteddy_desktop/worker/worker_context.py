@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import redis
 
+from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.services.database import Database
 from studyteddy_desktop.services.job_service import JobService
@@ -28,6 +30,7 @@ class WorkerContext:
     store: ContentStore
     embedder: LazyEmbedder
     language_model: LanguageModelSlot
+    read_model_settings: Callable[[], LanguageModelSettings]
     tutor: TutorAnswerer
 
 

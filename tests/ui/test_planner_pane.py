@@ -68,8 +68,8 @@ def test_an_empty_title_is_refused_in_the_dialog(qtbot, app_window):
 
 def test_complete_delete_and_undo_from_the_list(qtbot, app_window):
     window, controller = app_window
-    window.go_to_pane(1)
     planner = pane_of(window, PlannerPane)
+    window.go_to_pane(window._pane_widgets.index(planner))
     title = f"Undo me {uuid.uuid4().hex[:6]}"
     task = controller.services.planner.add_task(TaskDraft(title=title, due_at=datetime.now(UTC) + timedelta(days=1)))
     planner.reload()

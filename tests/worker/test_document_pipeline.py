@@ -57,7 +57,9 @@ def test_import_reports_live_progress_and_ends_ready(services, endpoints, tmp_pa
         document = _wait(services, outcome.document.id, lambda d: d.status in FINAL)
         events = []
         while (event := subscription.next_event(timeout=0.3)) is not None:
-            if event.data.get("document_id") == str(outcome.document.id):
+            # Only the indexing job: a summary job for the same document follows it.
+            if event.data.get("document_id") == str(outcome.document.id) \
+                    and event.data.get("kind") == "document_index":
                 events.append(event)
     finally:
         subscription.close()

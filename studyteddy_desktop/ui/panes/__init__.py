@@ -29,6 +29,7 @@ class PaneSpec:
 
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec("Dashboard", "studyteddy_desktop.ui.panes.dashboard_pane:DashboardPane"),
+    PaneSpec("Tutor", "studyteddy_desktop.ui.panes.tutor_pane:TutorPane"),
     PaneSpec("Planner", "studyteddy_desktop.ui.panes.planner_pane:PlannerPane"),
     PaneSpec("Flashcards", "studyteddy_desktop.ui.panes.flashcards_pane:FlashcardsPane"),
     PaneSpec("Documents", "studyteddy_desktop.ui.panes.documents_pane:DocumentsPane"),

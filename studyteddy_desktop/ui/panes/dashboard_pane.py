@@ -214,7 +214,7 @@ class DashboardPane(QScrollArea):
         self.recent_label.setText(self._recent_html(board))
         empty = not (board.recent_tasks or board.upcoming_exams or any(day.active for day in board.heatmap))
         self.hint_label.setText("Welcome to Study Teddy! Add a task with Ctrl+N or start a focus session in the "
-                                "Planner (Ctrl+2); your charts fill in as you study.")
+                                "Planner (Ctrl+3); your charts fill in as you study.")
         self.hint_label.setVisible(empty)
 
     def _upcoming_html(self, board: DashboardDTO) -> str:

@@ -37,6 +37,10 @@ class SettingsPane(QScrollArea):
         layout.addWidget(self._profile_box())
         layout.addWidget(self._data_box())
         layout.addWidget(self._services_box())
+        from studyteddy_desktop.ui.tutor.model_manager import LanguageModelBox
+
+        self.language_model_box = LanguageModelBox(services)
+        layout.addWidget(self.language_model_box)
         from studyteddy_desktop.ui.reminder_settings import ReminderSettingsBox
 
         self.reminder_box = ReminderSettingsBox(services)

@@ -1,0 +1,222 @@
+"""Tutor: time to first token, generation speed against raw llama-cpp-python, Stop latency, grounding.
+
+Run: .venv/bin/python benchmarks/tutor.py [--rounds 1]
+Targets (2 cores, the bundled model): time from asking to the first token at the client, retrieval
+included, p50 under 1.0 s; generation speed within 10% of raw llama-cpp-python on the same model
+file, prompts and settings, measured in the same run; Stop ends an answer within 300 ms.
+Grounding is scored on the labelled questions of tutor_questions.py: how often the top cited
+source is the right document and page, and how often unanswerable questions get the
+"not in your documents" answer. A threshold sweep shows why the grounding threshold sits where it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tutor_questions import DOCUMENTS, QUESTIONS, LabelledQuestion  # noqa: E402
+
+from studyteddy_desktop.config import Settings  # noqa: E402
+from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, EVENT_SOURCES, EVENT_TOKENS  # noqa: E402
+from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
+from studyteddy_desktop.services.worker_events import open_event_subscription  # noqa: E402
+
+TARGET_FIRST_TOKEN_S = 1.0
+TARGET_SPEED_RATIO = 0.9
+TARGET_STOP_S = 0.3
+_CITED = re.compile(r"\[(\d{1,2})\]")
+
+
+@dataclass
+class Answer:
+    label: LabelledQuestion
+    interaction_id: uuid.UUID
+    first_token_s: float | None = None
+    finished_s: float = 0.0
+    token_times: list[float] = field(default_factory=list)
+    grounded: bool | None = None
+    sources: list[dict] = field(default_factory=list)
+    text: str = ""
+    completion_tokens: int = 0
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def import_documents(services: AppServices, folder: Path) -> None:
+    from fpdf import FPDF
+
+    ids = []
+    for title, pages in DOCUMENTS.items():
+        pdf = FPDF()
+        pdf.set_font("Helvetica", size=11)
+        for text in pages:
+            pdf.add_page()
+            pdf.multi_cell(0, 5, text)
+        path = folder / f"{title.replace(':', ' -')}.pdf"
+        pdf.output(str(path))
+        outcome = services.documents.import_file(path)
+        services.documents.rename(outcome.document.id, title)
+        ids.append(outcome.document.id)
+    deadline = time.monotonic() + 600
+    while any(services.documents.get(i).status != "ready" for i in ids):
+        if time.monotonic() > deadline:
+            raise SystemExit("the documents were not indexed within 10 minutes")
+        time.sleep(0.2)
+    # Summaries are written after indexing, with the same model: wait for them, so they do not compete.
+    while any(not services.documents.get(i).summary for i in ids):
+        if time.monotonic() > deadline:
+            raise SystemExit("the document summaries were not written within 10 minutes")
+        time.sleep(0.2)
+
+
+def ask(services: AppServices, subscription, label: LabelledQuestion, *, stop_after_first: bool = False):
+    started = time.perf_counter()
+    asked = services.tutor.ask(label.question)
+    answer = Answer(label, asked.id)
+    stop_sent = None
+    while True:
+        event = subscription.next_event(timeout=60)
+        if event is None:
+            raise SystemExit(f"no answer to {label.question!r} within a minute")
+        if event.data.get("interaction_id") != str(asked.id):
+            continue
+        now = time.perf_counter() - started
+        if event.kind == EVENT_SOURCES:
+            answer.grounded, answer.sources = event.data["grounded"], event.data["sources"]
+        elif event.kind == EVENT_TOKENS:
+            answer.token_times.append(now)
+            if answer.first_token_s is None:
+                answer.first_token_s = now
+                if stop_after_first:
+                    stop_sent = time.perf_counter()
+                    services.tutor.cancel(asked.id)
+        elif event.kind == EVENT_FINISHED:
+            answer.finished_s = now
+            answer.text = event.data.get("answer", "")
+            answer.completion_tokens = int(event.data.get("completion_tokens") or 0)
+            return answer, (time.perf_counter() - stop_sent if stop_sent is not None else None)
+
+
+def top_cited(answer: Answer) -> dict | None:
+    """The most relevant source the answer cites; source [1] when it cites none."""
+    numbers = sorted({int(n) for n in _CITED.findall(answer.text)})
+    by_number = {source["number"]: source for source in answer.sources}
+    for number in numbers:
+        if number in by_number:
+            return by_number[number]
+    return by_number.get(1)
+
+
+def raw_speed(services: AppServices, data_dir: Path, answers: list[Answer]) -> tuple[float, float]:
+    """Tokens/s of the app's answers (at the client) and of raw llama-cpp-python on the same prompts."""
+    from llama_cpp import Llama
+
+    from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
+    from studyteddy_desktop.ai.llm_runtime import SamplingSettings
+    from studyteddy_desktop.runtime.paths import DataPaths
+    from studyteddy_desktop.services.tutor_answering import ANSWER_TOKENS, TutorAnswerer
+
+    settings = services.language_models.settings()
+    slot = LanguageModelSlot(DataPaths(data_dir).models_dir)
+    model = slot.get(settings).model
+    answerer = TutorAnswerer(services.database, services.search, slot, lambda: settings, services.redis_client,
+                             lambda _event: None)
+    raw = Llama(model_path=str(model.path), n_ctx=settings.context_size, n_threads=settings.threads,
+                n_threads_batch=settings.threads, verbose=False)
+    sampling = SamplingSettings(max_tokens=ANSWER_TOKENS)
+    app_rates, raw_rates = [], []
+    for answer in answers:
+        if answer.completion_tokens < 20 or len(answer.token_times) < 2:
+            continue
+        app_rates.append((answer.completion_tokens - 1) / (answer.token_times[-1] - answer.first_token_s))
+        prompt = answerer.compose(answer.interaction_id, model).prompt
+        raw.reset()
+        times = []
+        for _piece in raw.create_completion(prompt, max_tokens=sampling.max_tokens, temperature=sampling.temperature,
+                                            top_p=sampling.top_p, repeat_penalty=sampling.repeat_penalty,
+                                            stream=True):
+            times.append(time.perf_counter())
+        if len(times) >= 20:
+            raw_rates.append((len(times) - 1) / (times[-1] - times[0]))
+    return statistics.median(app_rates), statistics.median(raw_rates)
+
+
+def threshold_sweep(services: AppServices) -> None:
+    best = []
+    for label in QUESTIONS:
+        hits = services.search.search(label.question, limit=6)
+        best.append((label, max((hit.similarity or 0.0 for hit in hits), default=0.0)))
+    print("\nthreshold  answerable kept  unanswerable refused")
+    for threshold in (0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55):
+        kept = sum(1 for label, s in best if label.document and s >= threshold)
+        refused = sum(1 for label, s in best if not label.document and s < threshold)
+        answerable = sum(1 for label, _ in best if label.document)
+        print(f"   {threshold:.2f}      {kept:>2}/{answerable}            {refused:>2}/{len(best) - answerable}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1, help="times to ask the whole question set")
+    parser.add_argument("--stops", type=int, default=8, help="answers to stop after their first token")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="studyteddy-tutor-bench-") as temp:
+        data_dir = Path(temp) / "data"
+        runtime = ServiceRuntime(Settings(data_dir=data_dir))
+        runtime.start()
+        services = AppServices(runtime.endpoints)
+        subscription = open_event_subscription(runtime.endpoints.redis_url)
+        try:
+            import_documents(services, Path(temp))
+            ask(services, subscription, QUESTIONS[0])  # warm: first use of the search path in this process
+            answers = [ask(services, subscription, label)[0] for _ in range(args.rounds) for label in QUESTIONS]
+            stops = [ask(services, subscription, QUESTIONS[i % 24], stop_after_first=True)[1]
+                     for i in range(args.stops)]
+            app_rate, raw_rate = raw_speed(services, data_dir, answers)
+            threshold_sweep(services)
+        finally:
+            subscription.close()
+            services.close()
+            runtime.stop()
+
+    firsts = [a.first_token_s for a in answers if a.first_token_s is not None]
+    answerable = [a for a in answers if a.label.document]
+    unanswerable = [a for a in answers if not a.label.document]
+    right_page = sum(1 for a in answerable if (s := top_cited(a)) and s["document_title"] == a.label.document
+                     and s["page"] == a.label.page)
+    right_document = sum(1 for a in answerable if (s := top_cited(a)) and s["document_title"] == a.label.document)
+    refused = sum(1 for a in unanswerable if a.grounded is False)
+    wrongly_refused = sum(1 for a in answerable if a.grounded is False)
+    p50, p95 = statistics.median(firsts), percentile(firsts, 0.95)
+    stop_p50, stop_max = statistics.median(stops), max(stops)
+    print(f"\nquestions asked: {len(answers)} ({len(answerable)} answerable, {len(unanswerable)} not)")
+    print(f"time to first token (ask -> first token at the client, retrieval included): p50 {p50:.3f} s, "
+          f"p95 {p95:.3f} s; target p50 < {TARGET_FIRST_TOKEN_S:.1f} s, ratio {p50 / TARGET_FIRST_TOKEN_S:.2f}")
+    print(f"generation speed: app {app_rate:.1f} tokens/s, raw llama-cpp-python {raw_rate:.1f} tokens/s; "
+          f"ratio {app_rate / raw_rate:.2f} (target >= {TARGET_SPEED_RATIO:.2f})")
+    print(f"stop latency (cancel -> finished event): p50 {stop_p50 * 1000:.0f} ms, max {stop_max * 1000:.0f} ms; "
+          f"target <= {TARGET_STOP_S * 1000:.0f} ms, ratio {stop_max / TARGET_STOP_S:.2f}")
+    print(f"top cited source is the right document and page: {right_page}/{len(answerable)} "
+          f"({right_page / len(answerable):.0%}); right document: {right_document}/{len(answerable)} "
+          f"({right_document / len(answerable):.0%})")
+    print(f"'not in your documents' given for unanswerable questions: {refused}/{len(unanswerable)} "
+          f"({refused / len(unanswerable):.0%}); wrongly given for answerable ones: {wrongly_refused}/{len(answerable)}")
+    ok = p50 < TARGET_FIRST_TOKEN_S and app_rate / raw_rate >= TARGET_SPEED_RATIO and stop_max <= TARGET_STOP_S
+    print("targets met" if ok else "targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

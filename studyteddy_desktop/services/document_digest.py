@@ -1,0 +1,62 @@
+"""A document's summary and key concepts, written by the worker once the document is indexed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from studyteddy_desktop.ai.key_concepts import key_concepts
+from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
+from studyteddy_desktop.ai.llm_runtime import SamplingSettings
+from studyteddy_desktop.ai.tutor_prompt import PromptPassage, build_tutor_prompt
+from studyteddy_desktop.db.models import Document, DocumentChunk
+from studyteddy_desktop.domain.enums import DocumentStatus
+from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
+from studyteddy_desktop.services.database import Database
+from studyteddy_desktop.services.document_passages import spread_passages
+
+SUMMARY_PASSAGES = 5
+SUMMARY_EXCERPT_TOKENS = 100
+SUMMARY_TOKENS = 180
+CONCEPT_TEXT_CHARS = 400_000
+Progress = Callable[[float, str], None]
+
+
+class DocumentDigester:
+    def __init__(self, database: Database, models: LanguageModelSlot,
+                 read_settings: Callable[[], LanguageModelSettings]) -> None:
+        self.database = database
+        self.models = models
+        self.read_settings = read_settings
+
+    def digest(self, document_id: uuid.UUID, progress: Progress) -> dict[str, object]:
+        with self.database.unit_of_work() as session:
+            status = session.scalar(sa.select(Document.status).where(Document.id == document_id,
+                                                                      Document.deleted_at.is_(None)))
+            if status != DocumentStatus.READY:
+                return {"document_id": str(document_id), "skipped": "the document is not ready"}
+            text = "\n".join(session.scalars(sa.select(DocumentChunk.text)
+                                             .where(DocumentChunk.document_id == document_id)
+                                             .order_by(DocumentChunk.ordinal)))[:CONCEPT_TEXT_CHARS]
+        progress(0.1, "Finding key concepts")
+        concepts = key_concepts(text)
+        progress(0.3, "Writing a summary")
+        model = self.models.get(self.read_settings()).model
+        passages = spread_passages(self.database, document_id, SUMMARY_PASSAGES, SUMMARY_EXCERPT_TOKENS,
+                                   model.count_tokens)
+        prompt = build_tutor_prompt(task="digest", question="What does this document cover?",
+                                    passages=[PromptPassage(p.number, p.page_label or p.document_title, p.quote)
+                                              for p in passages],
+                                    history=(), count_tokens=model.count_tokens, defuse=model.defuse,
+                                    budget=model.context_size - SUMMARY_TOKENS)
+        summary = "".join(model.stream(model.chat_tokens(prompt.messages),
+                                       SamplingSettings(max_tokens=SUMMARY_TOKENS, temperature=0.2))).strip()
+        # A summary cut off mid-sentence reads as broken; end at the last full stop.
+        if "." in summary and not summary.endswith((".", "!", "?")):
+            summary = summary[: summary.rfind(".") + 1]
+        with self.database.unit_of_work() as session:
+            session.execute(sa.update(Document).where(Document.id == document_id)
+                            .values(summary=summary or None, key_concepts=concepts))
+        return {"document_id": str(document_id), "summary_chars": len(summary), "key_concepts": len(concepts)}
