@@ -20,6 +20,7 @@ from studyteddy_desktop.services.calendar_service import CalendarService
 from studyteddy_desktop.services.dashboard_service import DashboardService
 from studyteddy_desktop.services.exam_service import ExamService
 from studyteddy_desktop.services.focus_service import FocusService
+from studyteddy_desktop.services.card_drafts import CardDrafts
 from studyteddy_desktop.services.card_exchange import CardExchange
 from studyteddy_desktop.services.flashcard_service import FlashcardService
 from studyteddy_desktop.services.review_service import ReviewService
@@ -59,6 +60,7 @@ class AppServices:
         self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue))
         self.flashcards = FlashcardService(self.database, self.student, self.activity_cache,
                                            DataPaths.from_string(endpoints.data_dir).media_dir)
+        self.card_drafts = CardDrafts(self.database, self.student, self.activity_cache, self.jobs)
         self.reviews = ReviewService(self.database, self.student, self.activity_cache)
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
         self.tutor = TutorService(self.database, self.student, self.queue, self.redis_client)

@@ -40,6 +40,19 @@ class DocumentDetailView(QWidget):
             return ""
         return self.text.toPlainText()[self._highlight[0]:self._highlight[1]]
 
+    def selected_range(self) -> tuple[int, int] | None:
+        """The student's selection as document-text offsets (page headers left out); None without one."""
+        cursor = self.text.textCursor()
+        low, high = cursor.selectionStart(), cursor.selectionEnd()
+        if high <= low or self.detail is None:
+            return None
+        offsets = [page_start + min(max(shown - shown_at, 0), length)
+                   for shown in (low, high)
+                   for page_start, shown_at, length in [next(
+                       (entry for entry in reversed(self._page_offsets) if entry[1] <= shown),
+                       self._page_offsets[0] if self._page_offsets else (0, 0, 0))]]
+        return (offsets[0], offsets[1]) if offsets[1] > offsets[0] else None
+
     def clear(self) -> None:
         self.detail = None
         self._highlight = None
@@ -67,6 +80,12 @@ class DocumentDetailView(QWidget):
         ]
         if document.source_path:
             facts.append(f"<b>From:</b> {_escape(document.source_path)}")
+        if document.key_concepts:
+            facts.append("<b>Key concepts:</b> " + ", ".join(_escape(c) for c in document.key_concepts))
+        if document.summary:
+            facts.append(f"<b>Summary:</b> {_escape(document.summary)}")
+        elif document.status == "ready":
+            facts.append("<i>A summary is being written in the background.</i>")
         self.facts.setText("<br>".join(facts))
         # Lay the pages out with headers, remembering where each page's text starts on screen.
         parts: list[str] = []

@@ -16,6 +16,7 @@ from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome, SearchHitDTO
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.documents.card_making import CardMaker
 from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
 from studyteddy_desktop.ui.documents.document_table_model import (DOCUMENT_ROLE, STATUS_COLUMN,
                                                                   WORKING_STATUSES, DocumentTableModel)
@@ -86,6 +87,7 @@ class DocumentsPane(QWidget):
                 ("cancel", "Cancel", None, self.cancel_selected),
                 ("unlock", "Unlock…", None, self._unlock_if_needed),
                 ("subject", "Subject…", None, self.set_subject_of_selected),
+                ("cards", "Make flashcards…", "Ctrl+M", self.make_flashcards),
                 ("delete", "Delete", QKeySequence.StandardKey.Delete, self.delete_selected)):
             action = QAction(text, self)
             if shortcut is not None:
@@ -100,6 +102,12 @@ class DocumentsPane(QWidget):
         self.addAction(self.actions["import"])
         self.actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(self.actions["delete"])
+        # Right-click on a document or on selected text offers the same "Make flashcards…".
+        self.card_maker = CardMaker(self.services, self, self._say)
+        self.table.addAction(self.actions["cards"])
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.detail.text.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.detail.text.customContextMenuRequested.connect(self._detail_menu)
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -194,6 +202,7 @@ class DocumentsPane(QWidget):
         self.actions["unlock"].setEnabled(status == "needs_password")
         self.actions["delete"].setEnabled(document is not None)
         self.actions["subject"].setEnabled(document is not None)
+        self.actions["cards"].setEnabled(status == "ready")
 
     # -- importing --------------------------------------------------------------------
 
@@ -317,6 +326,21 @@ class DocumentsPane(QWidget):
             self._run_on_selected(lambda d: self.services.documents.unlock(d.id, password),
                                   "Unlocking “{title}”…")
 
+    def make_flashcards(self) -> None:
+        document = self.selected_document()
+        if document is None:
+            return
+        shown = self.detail.detail is not None and self.detail.detail.document.id == document.id
+        selection = self.detail.selected_range() if shown else None
+        self.card_maker.start(document, selection, self.detail.text.textCursor().selectedText() if selection else "")
+
+    def _detail_menu(self, position) -> None:
+        menu = self.detail.text.createStandardContextMenu(position)
+        menu.addSeparator()
+        menu.addAction(self.actions["cards"])
+        menu.exec(self.detail.text.mapToGlobal(position))
+        menu.deleteLater()
+
     # -- search -----------------------------------------------------------------------
 
     def run_search(self) -> None:
@@ -345,24 +369,33 @@ class DocumentsPane(QWidget):
 
     def _open_result(self, item: QListWidgetItem) -> None:
         hit: SearchHitDTO = item.data(Qt.ItemDataRole.UserRole)
-        self._pending_reveal = (hit.char_start, hit.char_end, hit.page)
+        self.open_passage(hit.document_id, hit.char_start, hit.char_end, hit.page)
+
+    def open_passage(self, document_id: uuid.UUID, char_start: int, char_end: int, page: int | None) -> bool:
+        """Select the document and show the passage highlighted (a search hit, a tutor source)."""
+        self._pending_reveal = (char_start, char_end, page)
         selected = self.selected_document()
-        if selected is not None and selected.id == hit.document_id:
+        if selected is not None and selected.id == document_id:
             self._show_selected()
-        elif self.model.row_of(hit.document_id) >= 0:
-            self.select_document(hit.document_id)
+        elif self.model.row_of(document_id) >= 0:
+            self.select_document(document_id)
         else:
             self._pending_reveal = None
             self._say("That document is no longer in your library.")
+            return False
+        return True
 
     # -- live updates -----------------------------------------------------------------
 
     def on_worker_event(self, event: WorkerEvent) -> None:
+        self.card_maker.on_worker_event(event)
         document_id = event.data.get("document_id")
-        if event.data.get("kind") != "document_index" or not document_id:
+        if event.data.get("kind") not in ("document_index", "document_digest") or not document_id:
             return
         identifier = uuid.UUID(document_id)
         if event.kind == "job.progress" and event.progress is not None:
+            if event.data.get("kind") != "document_index":
+                return  # a ready document's summary being written is not indexing progress
             self.model.show_progress(identifier, event.progress)
         elif event.kind in ("job.done", "job.failed", "job.started"):
             (BackgroundOp.plain(lambda: self.services.documents.get(identifier), parent=self)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,6 +15,7 @@ from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.flashcard_dto import CardDTO, CardExchangeReport, DeckDTO
 from studyteddy_desktop.ui.background_op import BackgroundOp
 from studyteddy_desktop.ui.flashcards.card_dialog import CardDialog
+from studyteddy_desktop.ui.flashcards.card_source_bar import CardSourceBar
 from studyteddy_desktop.ui.flashcards.card_table_model import CARD_ROLE, SORT_ROLE, CardTableModel
 from studyteddy_desktop.ui.flashcards.deck_options_dialog import DeckOptionsDialog
 from studyteddy_desktop.ui.flashcards.review_view import ReviewView
@@ -116,10 +117,21 @@ class FlashcardsPane(QWidget):
             card_buttons.addWidget(button)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # AI-made cards whose source changed are flagged; this shows just those, and where each came from.
+        self.needs_look = QCheckBox("Only cards that need a look")
+        self.needs_look.toggled.connect(lambda _checked: self.refresh_cards())
+        self.source_bar = CardSourceBar(services)
+        self.source_bar.changed.connect(self.refresh_cards)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.source_bar.show_card(current.data(CARD_ROLE) if current.isValid() else None))
+        search_line = QHBoxLayout()
+        search_line.addWidget(self.search, stretch=1)
+        search_line.addWidget(self.needs_look)
         browser = QWidget()
         browser_layout = QVBoxLayout(browser)
-        browser_layout.addWidget(self.search)
+        browser_layout.addLayout(search_line)
         browser_layout.addWidget(self.table)
+        browser_layout.addWidget(self.source_bar)
         browser_layout.addLayout(card_buttons)
         browser_layout.addWidget(self.status)
 
@@ -259,7 +271,9 @@ class FlashcardsPane(QWidget):
     def _cards_arrived(self, deck_id: uuid.UUID, cards: list[CardDTO]) -> None:
         if deck_id != self._selected_deck:
             return
-        self.model.set_cards(cards)
+        self.model.set_cards([card for card in cards if card.needs_review_flag] if self.needs_look.isChecked()
+                             else cards)
+        self.source_bar.show_card(None)
         deck = self.decks.get(deck_id)
         if deck is not None:
             self.status.setText(f"{deck.name}: {deck.card_count} cards, {deck.new_due} new and "
