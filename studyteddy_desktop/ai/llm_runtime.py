@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,7 @@ class LocalLanguageModel:
         self._special_texts = tuple(text for text in {eos, bos, "<|im_start|>", "<|im_end|>", "<|endoftext|>"}
                                     if text)
         self._lock = threading.Lock()
+        self._generator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
         log.info("Loaded %s (%d-token context, %d threads) in %.2f s", self.name, context_size, threads,
                  time.perf_counter() - started)
 
@@ -100,20 +103,51 @@ class LocalLanguageModel:
 
     def stream(self, prompt: list[int], sampling: SamplingSettings,
                should_stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
-        """Yield the answer's text piece by piece; stops early when `should_stop()` turns true."""
+        """Yield the answer's text piece by piece; stops early when `should_stop()` turns true.
+
+        Generation runs on the model's own thread, whoever asks: llama.cpp keeps a team of
+        OpenMP threads per calling thread, and teams left behind by other callers kept spinning,
+        halving the speed of every answer after the first (measured: ~38 against ~85 tokens/s).
+        """
         room = self.context_size - len(prompt)
         if room < 16:
             raise LanguageModelError("The question and its passages fill the model's whole context.")
-        with self._lock:
-            pieces = self._llm.create_completion(
-                prompt, max_tokens=min(sampling.max_tokens, room), temperature=sampling.temperature,
-                top_p=sampling.top_p, repeat_penalty=sampling.repeat_penalty, seed=sampling.seed, stream=True)
+        pieces: queue.Queue[str | BaseException | None] = queue.Queue()
+        stop = threading.Event()
+
+        def generate() -> None:
             try:
-                for piece in pieces:
-                    text = piece["choices"][0]["text"]
-                    if text:
-                        yield text
+                completion = self._llm.create_completion(
+                    prompt, max_tokens=min(sampling.max_tokens, room), temperature=sampling.temperature,
+                    top_p=sampling.top_p, repeat_penalty=sampling.repeat_penalty, seed=sampling.seed, stream=True)
+                try:
+                    for piece in completion:
+                        text = piece["choices"][0]["text"]
+                        if text:
+                            pieces.put(text)
+                        if stop.is_set():
+                            break
+                finally:
+                    completion.close()
+            except BaseException as error:  # handed to the caller's thread
+                pieces.put(error)
+            finally:
+                pieces.put(None)
+
+        # One generation at a time: a llama.cpp context is not thread-safe.
+        with self._lock:
+            self._generator.submit(generate)
+            finished = False
+            try:
+                while (item := pieces.get()) is not None:
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield item
                     if should_stop():
                         return
+                finished = True
             finally:
-                pieces.close()
+                stop.set()
+                # Wait for the model to finish before the next caller may use it.
+                while not finished:
+                    finished = pieces.get() is None

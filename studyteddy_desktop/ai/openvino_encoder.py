@@ -74,6 +74,18 @@ class OpenVinoEncoder:
         return vectors
 
     def _convert_and_check(self, core, model_dir: Path):
+        import torch
+
+        # One thread: a torch thread team created here would idle beside llama.cpp's (they share
+        # one OpenMP runtime) and halve the language model's speed for the life of the worker.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._convert_and_check_single_threaded(core, model_dir)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _convert_and_check_single_threaded(self, core, model_dir: Path):
         import openvino as ov
         import torch
         from transformers import AutoModel
