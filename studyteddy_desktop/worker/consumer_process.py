@@ -148,6 +148,9 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     if requeued:
         log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))
     _recover_tutor_answers(database, queue, publisher)
+    from studyteddy_desktop.services.document_digest import submit_pending_digests
+
+    submit_pending_digests(database, jobs)  # summaries a stopped worker never wrote
 
     watch = OrphanWatch(paths)
     watch.start()

@@ -46,7 +46,6 @@ def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
         from studyteddy_desktop.services.card_provenance import relink_cards
 
         relink_cards(context.database, result.document_id)
-        context.jobs.submit(DIGEST_JOB_KIND, {"document_id": str(result.document_id)})
     return {"document_id": str(result.document_id), "status": str(result.status), "pages": result.pages,
             "chunks": result.chunks, "embedded": result.embedded}
 
@@ -61,11 +60,10 @@ def run_document_digest(job: JobDTO, report: ProgressReporter) -> dict[str, Any]
     return digester.digest(uuid.UUID(job.payload["document_id"]), report)
 
 
-DIGEST_JOB_KIND = "document_digest"
 JOB_HANDLERS: dict[str, JobHandler] = {
     "worker_self_check": run_worker_self_check,
     "document_index": run_document_index,
-    DIGEST_JOB_KIND: run_document_digest,
+    "document_digest": run_document_digest,
     "card_drafts": lambda job, report: __import__(
         "studyteddy_desktop.services.card_drafting", fromlist=["run_card_drafts"]).run_card_drafts(job, report),
 }

@@ -56,13 +56,29 @@ def run_job(job_id: str) -> str | None:
     except StudyTeddyError as error:
         context.jobs.fail(job.id, error.message)
         publish(WorkerEvent(kind="job.failed", job_id=job_id, message=error.message, data=about))
+        if job.kind == "document_index":
+            _summarise_when_idle(context)
         return "failed"
     except Exception as error:
         log.exception("Job %s (%s) crashed", job_id, job.kind)
         message = f"Something went wrong: {type(error).__name__}: {error}"
         context.jobs.fail(job.id, message)
         publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
+        if job.kind == "document_index":
+            _summarise_when_idle(context)
         return "failed"
     context.jobs.complete(job.id, result)
     publish(WorkerEvent(kind="job.done", job_id=job_id, progress=1.0, data={**about, **result}))
+    if job.kind == "document_index":
+        _summarise_when_idle(context)
     return "done"
+
+
+def _summarise_when_idle(context) -> None:
+    """After the last document of a batch is indexed, summaries are asked for (see document_digest)."""
+    from studyteddy_desktop.services.document_digest import submit_pending_digests
+
+    try:
+        submit_pending_digests(context.database, context.jobs)
+    except Exception:
+        log.exception("Could not ask for document summaries")
