@@ -10,7 +10,21 @@ import re
 from collections import Counter
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']*[A-Za-z]|[A-Za-z]")
-STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "let", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others", "our", "ours", "ourselves", "out", "over", "own", "per", "same", "she", "should", "since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "two", "under", "until", "up", "upon", "us", "use", "used", "uses", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "first", "second", "new", "also", "example", "examples", "figure", "fig", "table", "page", "chapter", "section", "see", "called", "given", "get", "gets", "got", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each even every few for from
+further had has have having he her here hers herself him himself his how however i if in into is it
+its itself just least less let like made make many may me might more most much must my myself no nor
+not now of off often on once one only or other others our ours ourselves out over own per same she
+should since so some such than that the their theirs them themselves then there these they this
+those through thus to too two under until up upon us use used uses using very via was we well were
+what when where which while who whom whose why will with within without would yet you your yours
+yourself yourselves first second new example examples figure fig table page chapter section see
+called given get gets got january february march april june july august september october november
+december monday tuesday wednesday thursday friday saturday sunday along around across among behind
+beyond toward towards always usually still rather quite almost already another become becomes known
+several
+""".split())
 
 
 def key_concepts(text: str, limit: int = 8) -> list[str]:
