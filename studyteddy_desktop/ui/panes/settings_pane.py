@@ -27,6 +27,8 @@ class SettingsPane(QScrollArea):
         super().__init__(parent)
         self.setObjectName("settingsPane")
         self.setWidgetResizable(True)
+        # Long paths scroll inside their tables; the page itself only scrolls down.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.services = services
         self.settings = settings
         body = QWidget()

@@ -91,8 +91,10 @@ class LanguageModelBox(QGroupBox):
         save_row.addWidget(self.message, stretch=1)
         form.addRow("", save_row)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The tutor writes with this model on your computer. Larger models answer better "
-                                "but need more memory and time; larger contexts remember more of the chat."))
+        about = QLabel("The tutor writes with this model on your computer. Larger models answer better "
+                       "but need more memory and time; larger contexts remember more of the chat.")
+        about.setWordWrap(True)
+        layout.addWidget(about)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         layout.addLayout(form)
