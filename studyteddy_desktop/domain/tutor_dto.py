@@ -13,6 +13,9 @@ EVENT_TOKENS = "tutor.tokens"
 EVENT_NOTICE = "tutor.notice"
 EVENT_FINISHED = "tutor.finished"
 
+# An answer whose worker died while writing it keeps its text and this reason.
+INTERRUPTED_MESSAGE = "The background worker stopped while writing this answer. Retry to ask again."
+
 # Said by retrieval, not by the model, so it is exact and never invented.
 NOT_IN_DOCUMENTS = ("This is not in your documents: no passage in your library is close enough to the question. "
                     "What follows is general knowledge, not taken from your material.")

@@ -212,13 +212,3 @@ def _document_text(pages: list, start: int, end: int) -> str:
 def _quote(text: str) -> str:
     text = " ".join(word for word in text.split() if word.strip("#"))
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + " …"
-
-
-def run_card_drafts(job, report: Progress) -> dict[str, Any]:
-    """The worker job: draft cards (payload: document_id, optional page_from/page_to, char_start/char_end,
-    count); the drafts travel back in the job's result for the student to review."""
-    from studyteddy_desktop.worker.worker_context import current_context
-
-    context = current_context()
-    drafter = CardDrafter(context.database, context.language_model, context.read_model_settings)
-    return drafter.draft(DraftRequest.from_payload(job.payload), report)

@@ -17,6 +17,7 @@ from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
 from studyteddy_desktop.ai.llm_runtime import SamplingSettings
 from studyteddy_desktop.ai.tutor_prompt import PromptPassage, build_tutor_prompt
 from studyteddy_desktop.db.models import BackgroundJob, Document, DocumentChunk
+from studyteddy_desktop.domain.document_dto import DIGEST_JOB_KIND, INDEX_JOB_KIND
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
 from studyteddy_desktop.services.database import Database
@@ -27,8 +28,6 @@ SUMMARY_PASSAGES = 5
 SUMMARY_EXCERPT_TOKENS = 100
 SUMMARY_TOKENS = 180
 CONCEPT_TEXT_CHARS = 400_000
-INDEX_JOB_KIND = "document_index"
-DIGEST_JOB_KIND = "document_digest"
 _YIELD_CHECK_EVERY_S = 0.5
 _ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 Progress = Callable[[float, str], None]

@@ -11,7 +11,13 @@ from pathlib import Path
 from studyteddy_desktop.db.models import BackgroundJob, Document
 from studyteddy_desktop.db.repositories.document_repository import DocumentRepository
 from studyteddy_desktop.db.repositories.job_repository import JobRepository
-from studyteddy_desktop.domain.document_dto import DocumentDetailDTO, DocumentDTO, DocumentPageDTO, ImportOutcome
+from studyteddy_desktop.domain.document_dto import (
+    INDEX_JOB_KIND,
+    DocumentDetailDTO,
+    DocumentDTO,
+    DocumentPageDTO,
+    ImportOutcome,
+)
 from studyteddy_desktop.domain.document_errors import SourceFileMissingError, UnsupportedFileTypeError
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
@@ -21,7 +27,6 @@ from studyteddy_desktop.services.database import Database
 from studyteddy_desktop.services.job_service import JobService
 from studyteddy_desktop.services.profile_service import ProfileService
 
-INDEX_JOB_KIND = "document_index"
 _MAX_SUBJECT_LENGTH = 120
 _RESTARTABLE = {DocumentStatus.FAILED, DocumentStatus.CANCELLED, DocumentStatus.NEEDS_PASSWORD,
                 DocumentStatus.NO_TEXT, DocumentStatus.READY}

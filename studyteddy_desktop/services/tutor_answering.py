@@ -29,6 +29,7 @@ from studyteddy_desktop.domain.tutor_dto import (
     EVENT_NOTICE,
     EVENT_SOURCES,
     EVENT_TOKENS,
+    INTERRUPTED_MESSAGE,
     LanguageModelSettings,
     SourceDTO,
 )
@@ -55,7 +56,6 @@ ANSWER_TOKENS = 400
 _FLUSH_EVERY_S = 0.04
 _SAVE_EVERY_S = 1.0
 _CANCEL_CHECK_EVERY_S = 0.05
-INTERRUPTED_MESSAGE = "The background worker stopped while writing this answer. Retry to ask again."
 
 Publish = Callable[[WorkerEvent], None]
 SettingsReader = Callable[[], LanguageModelSettings]

@@ -94,8 +94,8 @@ def _model_settings_reader(database: Database) -> Callable[[], LanguageModelSett
 def _recover_tutor_answers(database: Database, queue: TaskQueue, publisher: EventPublisher) -> None:
     """Answers a dead worker was writing end as failed, keeping their text; unstarted ones are asked again."""
     from studyteddy_desktop.domain.events import WorkerEvent
-    from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED
-    from studyteddy_desktop.services.tutor_answering import INTERRUPTED_MESSAGE, recover_interrupted_answers
+    from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, INTERRUPTED_MESSAGE
+    from studyteddy_desktop.services.tutor_answering import recover_interrupted_answers
 
     interrupted, unstarted = recover_interrupted_answers(database)
     for interaction_id in interrupted:

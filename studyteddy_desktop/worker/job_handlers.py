@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, looks_like_gguf
+from studyteddy_desktop.domain.card_draft_dto import CARD_DRAFTS_JOB_KIND
+from studyteddy_desktop.domain.document_dto import DIGEST_JOB_KIND, INDEX_JOB_KIND
 from studyteddy_desktop.domain.dto import JobDTO
 from studyteddy_desktop.domain.errors import InvalidInputError
 
@@ -60,12 +62,36 @@ def run_document_digest(job: JobDTO, report: ProgressReporter) -> dict[str, Any]
     return digester.digest(uuid.UUID(job.payload["document_id"]), report)
 
 
+def run_card_drafts(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
+    """Draft flashcards from a document (payload: see DraftRequest); the drafts travel back in the
+    job's result for the student to review."""
+    from studyteddy_desktop.services.card_drafting import CardDrafter, DraftRequest
+    from studyteddy_desktop.worker.worker_context import current_context
+
+    context = current_context()
+    drafter = CardDrafter(context.database, context.language_model, context.read_model_settings)
+    return drafter.draft(DraftRequest.from_payload(job.payload), report)
+
+
+def summarise_when_idle() -> None:
+    """After the last document of a batch is indexed (or failed), summaries are asked for."""
+    from studyteddy_desktop.services.document_digest import submit_pending_digests
+    from studyteddy_desktop.worker.worker_context import current_context
+
+    context = current_context()
+    submit_pending_digests(context.database, context.jobs)
+
+
 JOB_HANDLERS: dict[str, JobHandler] = {
     "worker_self_check": run_worker_self_check,
-    "document_index": run_document_index,
-    "document_digest": run_document_digest,
-    "card_drafts": lambda job, report: __import__(
-        "studyteddy_desktop.services.card_drafting", fromlist=["run_card_drafts"]).run_card_drafts(job, report),
+    INDEX_JOB_KIND: run_document_index,
+    DIGEST_JOB_KIND: run_document_digest,
+    CARD_DRAFTS_JOB_KIND: run_card_drafts,
+}
+
+# What runs once a job of this kind has ended, whatever its outcome.
+JOB_FOLLOW_UPS: dict[str, Callable[[], None]] = {
+    INDEX_JOB_KIND: summarise_when_idle,
 }
 
 

@@ -10,7 +10,7 @@ import uuid
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
 from studyteddy_desktop.services.job_service import SECRET_PAYLOAD_KEY
-from studyteddy_desktop.worker.job_handlers import handler_for
+from studyteddy_desktop.worker.job_handlers import JOB_FOLLOW_UPS, handler_for
 from studyteddy_desktop.worker.queue import worker_task
 from studyteddy_desktop.worker.worker_context import current_context
 
@@ -52,33 +52,31 @@ def run_job(job_id: str) -> str | None:
                             data=about))
 
     try:
+        outcome = _run_handler(context, job, job_id, about, report)
+    finally:
+        follow_up = JOB_FOLLOW_UPS.get(job.kind)
+        if follow_up is not None:
+            try:
+                follow_up()
+            except Exception:
+                log.exception("The follow-up of job %s (%s) failed", job_id, job.kind)
+    return outcome
+
+
+def _run_handler(context, job, job_id: str, about: dict, report) -> str:
+    publish = context.publisher.publish
+    try:
         result = handler_for(job.kind)(job, report)
     except StudyTeddyError as error:
         context.jobs.fail(job.id, error.message)
         publish(WorkerEvent(kind="job.failed", job_id=job_id, message=error.message, data=about))
-        if job.kind == "document_index":
-            _summarise_when_idle(context)
         return "failed"
     except Exception as error:
         log.exception("Job %s (%s) crashed", job_id, job.kind)
         message = f"Something went wrong: {type(error).__name__}: {error}"
         context.jobs.fail(job.id, message)
         publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
-        if job.kind == "document_index":
-            _summarise_when_idle(context)
         return "failed"
     context.jobs.complete(job.id, result)
     publish(WorkerEvent(kind="job.done", job_id=job_id, progress=1.0, data={**about, **result}))
-    if job.kind == "document_index":
-        _summarise_when_idle(context)
     return "done"
-
-
-def _summarise_when_idle(context) -> None:
-    """After the last document of a batch is indexed, summaries are asked for (see document_digest)."""
-    from studyteddy_desktop.services.document_digest import submit_pending_digests
-
-    try:
-        submit_pending_digests(context.database, context.jobs)
-    except Exception:
-        log.exception("Could not ask for document summaries")

@@ -13,12 +13,12 @@ from PySide6.QtGui import QTextDocument
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
-from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, NOT_IN_DOCUMENTS
+from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, INTERRUPTED_MESSAGE, NOT_IN_DOCUMENTS
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
-from studyteddy_desktop.ui.panes.tutor_pane import WORKER_STOPPED, TutorPane
+from studyteddy_desktop.ui.panes.tutor_pane import TutorPane
 from studyteddy_desktop.ui.tutor.answer_card import AnswerCard
 from studyteddy_desktop.ui.tutor.composer import SUMMARY_NEEDS_ONE
 from studyteddy_desktop.ui.tutor.safe_markdown_view import SafeMarkdownView, link_citations
@@ -228,7 +228,7 @@ def test_a_worker_killed_mid_answer_is_reported_and_retry_restarts_it(qtbot, sta
     pane.last_event_at -= 60  # the worker is dead; its silence needs no waiting out
     window.refresh_health()
     qtbot.waitUntil(lambda: card.status == "failed", timeout=60_000)
-    assert WORKER_STOPPED in card.status_label.text()
+    assert INTERRUPTED_MESSAGE in card.status_label.text()
     assert card.retry_button.isVisibleTo(pane)
     assert services.tutor.interaction(card.interaction_id).status == "failed"
 

@@ -14,11 +14,15 @@ import pytest
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.events import WorkerEvent
-from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, EVENT_SOURCES, EVENT_TOKENS
+from studyteddy_desktop.domain.tutor_dto import (
+    EVENT_FINISHED,
+    EVENT_SOURCES,
+    EVENT_TOKENS,
+    INTERRUPTED_MESSAGE,
+)
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.tutor_answering import INTERRUPTED_MESSAGE
 from studyteddy_desktop.services.worker_events import open_event_subscription
 
 # Unique wording: the session database is shared with the other tests.

@@ -8,18 +8,42 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QSplitter, QTableView,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome, SearchHitDTO
+from studyteddy_desktop.domain.document_dto import (
+    DIGEST_JOB_KIND,
+    INDEX_JOB_KIND,
+    DocumentDTO,
+    ImportOutcome,
+    SearchHitDTO,
+)
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.ui.background_op import BackgroundOp
 from studyteddy_desktop.ui.documents.card_making import CardMaker
 from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
-from studyteddy_desktop.ui.documents.document_table_model import (DOCUMENT_ROLE, STATUS_COLUMN,
-                                                                  WORKING_STATUSES, DocumentTableModel)
+from studyteddy_desktop.ui.documents.document_table_model import (
+    DOCUMENT_ROLE,
+    STATUS_COLUMN,
+    WORKING_STATUSES,
+    DocumentTableModel,
+)
 from studyteddy_desktop.ui.documents.status_delegate import StatusProgressDelegate
 
 if TYPE_CHECKING:
@@ -390,11 +414,11 @@ class DocumentsPane(QWidget):
     def on_worker_event(self, event: WorkerEvent) -> None:
         self.card_maker.on_worker_event(event)
         document_id = event.data.get("document_id")
-        if event.data.get("kind") not in ("document_index", "document_digest") or not document_id:
+        if event.data.get("kind") not in (INDEX_JOB_KIND, DIGEST_JOB_KIND) or not document_id:
             return
         identifier = uuid.UUID(document_id)
         if event.kind == "job.progress" and event.progress is not None:
-            if event.data.get("kind") != "document_index":
+            if event.data.get("kind") != INDEX_JOB_KIND:
                 return  # a ready document's summary being written is not indexing progress
             self.model.show_progress(identifier, event.progress)
         elif event.kind in ("job.done", "job.failed", "job.started"):

@@ -11,12 +11,14 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.document_dto import INDEX_JOB_KIND
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.tutor_dto import (
     EVENT_FINISHED,
     EVENT_NOTICE,
     EVENT_SOURCES,
     EVENT_TOKENS,
+    INTERRUPTED_MESSAGE,
     InteractionDTO,
     SourceDTO,
     ThreadDTO,
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from studyteddy_desktop.domain.events import WorkerEvent
     from studyteddy_desktop.services.app_services import AppServices
 
-WORKER_STOPPED = "The background worker stopped while writing this answer."
 # A worker that is alive streams every few tens of milliseconds; only a silence this long, with a
 # failed health check, means it died (a first answer after start may wait for the model to load).
 SILENCE_BEFORE_SUSPICION_S = 5.0
@@ -275,7 +276,7 @@ class TutorPane(QWidget):
     # -- the answer streaming in ------------------------------------------------------
 
     def on_worker_event(self, event: WorkerEvent) -> None:
-        if event.data.get("kind") == "document_index" and event.kind in ("job.done", "job.failed"):
+        if event.data.get("kind") == INDEX_JOB_KIND and event.kind in ("job.done", "job.failed"):
             self.refresh_documents()
             return
         if not event.kind.startswith("tutor.") or not event.data.get("interaction_id"):
@@ -347,9 +348,9 @@ class TutorPane(QWidget):
             if card is not None:
                 card.show_interaction(dto)
             if dto.status == "failed":
-                self.composer.say(f"{WORKER_STOPPED} Press Retry to start it again.", problem=True)
+                self.composer.say(INTERRUPTED_MESSAGE, problem=True)
 
-        (BackgroundOp.plain(lambda: self.services.tutor.mark_interrupted(interaction_id, WORKER_STOPPED),
+        (BackgroundOp.plain(lambda: self.services.tutor.mark_interrupted(interaction_id, INTERRUPTED_MESSAGE),
                             parent=self).success(marked).failure(self._failed).run())
 
     # -- rating and sources -----------------------------------------------------------
