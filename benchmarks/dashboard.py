@@ -18,6 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sample_statistics import percentile  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -70,10 +73,6 @@ def timed(work: Callable[[], object]) -> float:
     work()
     return (time.perf_counter() - started) * 1000
 
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def report(name: str, samples: list[float]) -> None:

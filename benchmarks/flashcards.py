@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sample_statistics import percentile  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -56,10 +59,6 @@ GENERATE = [
              (SELECT array_agg(id) AS ids FROM flashcards WHERE deck_id = :deck_id AND state = 'review') AS c""",
 ]
 
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def build_collection(services: AppServices) -> object:

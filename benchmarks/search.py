@@ -22,6 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sample_statistics import percentile  # noqa: E402
+
 from study_corpus import DETAILS, SUBJECTS, sentences  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
@@ -113,10 +115,6 @@ def recall_at_10(services: AppServices, query_vectors: list[list[float]]) -> flo
             total += len(approximate & exact) / 10
     return total / len(query_vectors)
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sample_statistics import percentile  # noqa: E402
+
 from tutor_questions import DOCUMENTS, QUESTIONS, LabelledQuestion  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
@@ -49,10 +51,6 @@ class Answer:
     text: str = ""
     completion_tokens: int = 0
 
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def import_documents(services: AppServices, folder: Path) -> None:
