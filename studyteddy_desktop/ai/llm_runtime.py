@@ -69,7 +69,6 @@ class LocalLanguageModel:
                                               eos_token=eos, bos_token=bos)
         self._special_texts = tuple(text for text in {eos, bos, "<|im_start|>", "<|im_end|>", "<|endoftext|>"}
                                     if text)
-        self._lock = threading.Lock()
         self._generator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
         log.info("Loaded %s (%d-token context, %d threads) in %.2f s", self.name, context_size, threads,
                  time.perf_counter() - started)
@@ -134,20 +133,14 @@ class LocalLanguageModel:
             finally:
                 pieces.put(None)
 
-        # One generation at a time: a llama.cpp context is not thread-safe.
-        with self._lock:
-            self._generator.submit(generate)
-            finished = False
-            try:
-                while (item := pieces.get()) is not None:
-                    if isinstance(item, BaseException):
-                        raise item
-                    yield item
-                    if should_stop():
-                        return
-                finished = True
-            finally:
-                stop.set()
-                # Wait for the model to finish before the next caller may use it.
-                while not finished:
-                    finished = pieces.get() is None
+        # The one model thread also makes generations take turns: a llama.cpp context is not thread-safe.
+        self._generator.submit(generate)
+        try:
+            while (item := pieces.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if should_stop():
+                    return
+        finally:
+            stop.set()
