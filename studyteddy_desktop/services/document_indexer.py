@@ -1,8 +1,9 @@
 """Indexing one document: extract in the sandbox, chunk, embed, store; resumable and idempotent.
 
-Pages stream out of the extraction child while earlier chunks are embedded, so reading and
-embedding overlap. Rows are upserted by (document, ordinal): a run cut short by a crash is
-finished by the next one, which skips chunks already embedded with the same text.
+Pages stream out of the extraction child and are chunked on a thread while earlier chunks are
+embedded, and each batch is written while the next is embedded, so only embedding sets the pace.
+Rows are upserted by (document, ordinal): a run cut short by a crash is finished by the next one,
+which skips chunks already embedded with the same text.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,9 +19,10 @@ from studyteddy_desktop.ai.token_counter import shared_token_counter
 from studyteddy_desktop.db.repositories.document_repository import DocumentRepository
 from studyteddy_desktop.domain.document_errors import DocumentProblem, NoExtractableTextError
 from studyteddy_desktop.domain.enums import DocumentStatus
+from studyteddy_desktop.ingest.chunk_feed import ChunkFeed, PlacedPage
 from studyteddy_desktop.ingest.chunker import Chunk, Chunker
 from studyteddy_desktop.ingest.content_store import ContentStore
-from studyteddy_desktop.ingest.extracted_document import ExtractedPage, ExtractionLimits
+from studyteddy_desktop.ingest.extracted_document import ExtractionLimits
 from studyteddy_desktop.ingest.sandboxed_extraction import SandboxedExtraction
 from studyteddy_desktop.services.database import Database
 
@@ -82,7 +85,6 @@ class DocumentIndexer:
         # Chunks an earlier, interrupted run already embedded: same text means no new embedding.
         with self.database.unit_of_work() as session:
             already_embedded = DocumentRepository(session).embedded_chunk_texts(document_id)
-        pending: list[Chunk] = []
         pages_done = embedded = chunks_total = 0
         with SandboxedExtraction(self.store.path_of(stored_path), password=password,
                                  limits=self.limits) as extraction:
@@ -93,21 +95,25 @@ class DocumentIndexer:
                     raise IndexingCancelled()
                 document.page_count, document.format_name = info.page_count, info.format_name
                 document.mime_type, document.paged = info.mime_type, info.paged
-            page_rows: list[dict] = []
-            for ordinal, page in enumerate(extraction.pages()):
-                page_rows.append(self._page_row(document_id, ordinal, page, chunker))
-                pending.extend(chunker.add_page(page))
-                pages_done += 1
-                if len(pending) >= EMBED_BATCH:
-                    embedded += self._store_batch(document_id, page_rows, pending, already_embedded,
-                                                  min(0.99, pages_done / max(info.page_count, 1)))
-                    chunks_total += len(pending)
-                    page_rows, pending = [], []
-                    progress(min(0.99, pages_done / max(info.page_count, 1)),
-                             f"Page {pages_done} of {info.page_count}")
-            pending.extend(chunker.finish())
-            embedded += self._store_batch(document_id, page_rows, pending, already_embedded, 0.99)
-            chunks_total += len(pending)
+            # Three steps overlap: chunking on the feed's thread, embedding here, and the writes
+            # on their own thread, each batch's write running while the next batch is embedded.
+            with ChunkFeed(extraction.pages(), chunker) as feed, \
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+                writing: Future[int] | None = None
+                fraction = 0.0
+                while (batch := feed.next_batch(EMBED_BATCH)) is not None:
+                    fresh = [chunk for chunk in batch.chunks
+                             if already_embedded.get(chunk.ordinal) != chunk.text]
+                    vectors = self.embed([chunk.text for chunk in fresh]) if fresh else []
+                    if writing is not None:
+                        embedded += writing.result()
+                        progress(fraction, f"Page {pages_done} of {info.page_count}")
+                    pages_done, chunks_total = batch.pages_read, chunks_total + len(batch.chunks)
+                    fraction = min(0.99, pages_done / max(info.page_count, 1))
+                    writing = writer.submit(self._store_batch, document_id, batch.pages, fresh, vectors,
+                                            fraction)
+                if writing is not None:
+                    embedded += writing.result()
         if chunks_total == 0:
             raise NoExtractableTextError(
                 "This document has no text layer to read (it is probably scanned pages). "
@@ -124,24 +130,17 @@ class DocumentIndexer:
         progress(1.0, "Ready")
         return IndexingResult(document_id, DocumentStatus.READY, pages_done, chunks_total, embedded)
 
-    @staticmethod
-    def _page_row(document_id: uuid.UUID, ordinal: int, page: ExtractedPage, chunker: Chunker) -> dict:
-        # The chunker has not placed this page yet; its layout length is where it will start.
-        start = chunker.next_page_offset()
-        return {"document_id": document_id, "ordinal": ordinal, "page_number": page.number,
-                "char_start": start, "text": page.text}
-
-    def _store_batch(self, document_id: uuid.UUID, page_rows: list[dict], chunks: list[Chunk],
-                     already_embedded: dict[int, str], fraction: float) -> int:
-        """Embed what is not embedded yet, then write pages, chunks and progress in one transaction."""
-        fresh = [chunk for chunk in chunks if already_embedded.get(chunk.ordinal) != chunk.text]
-        vectors = self.embed([chunk.text for chunk in fresh]) if fresh else []
+    def _store_batch(self, document_id: uuid.UUID, pages: list[PlacedPage], fresh: list[Chunk],
+                     vectors: list[list[float]], fraction: float) -> int:
+        """Write a batch's pages, its newly embedded chunks and the progress in one transaction."""
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
             document = documents.get(document_id, for_update=True)
             if document is None or document.status == DocumentStatus.CANCELLED:
                 raise IndexingCancelled()
-            documents.upsert_pages(page_rows)
+            documents.upsert_pages([
+                {"document_id": document_id, "ordinal": placed.ordinal, "page_number": placed.page.number,
+                 "char_start": placed.char_start, "text": placed.page.text} for placed in pages])
             documents.upsert_chunks([
                 {"document_id": document_id, "ordinal": chunk.ordinal, "text": chunk.text,
                  "page_start": chunk.page_start, "page_end": chunk.page_end, "char_start": chunk.char_start,

@@ -134,8 +134,13 @@ def test_cancelling_mid_run_stops_and_clears_what_was_written(library, database,
                                                                 tmp_path):
     outcome = library.import_file(long_pdf(tmp_path / "long.pdf", 12))
 
+    cancelled = []
+
     def cancelling_embed(texts):
-        library.cancel(outcome.document.id)
+        # Only before the first write: this test's database is one connection, which the
+        # indexer's writer thread would otherwise be using at the same moment.
+        if not cancelled:
+            cancelled.append(library.cancel(outcome.document.id))
         return sentence_embedder.embed(texts).tolist()
 
     result = DocumentIndexer(database, store, embed=cancelling_embed).index(outcome.document.id)
