@@ -44,6 +44,15 @@ def test_a_batch_gives_each_text_the_vector_it_gets_alone(openvino):
     assert np.min(np.sum(together * alone, axis=1)) >= 0.9999
 
 
+def test_every_text_of_an_uneven_count_lands_in_its_own_row(openvino):
+    # 33 texts of mixed lengths are split over the streams out of order; each row must still be its text's.
+    texts = [f"{text} ({number})" for number, text in enumerate(TEXTS * 11)][:33]
+    together = openvino.embed(texts)
+    alone = np.vstack([openvino.embed([text]) for text in texts])
+    assert together.shape == (33, 384)
+    assert np.min(np.sum(together * alone, axis=1)) >= 0.9999
+
+
 def test_the_conversion_is_cached_and_reloaded(openvino, cache_dir):
     files = sorted(path.name for path in cache_dir.iterdir())
     assert [name.rsplit(".", 1)[1] for name in files] == ["bin", "xml"]
