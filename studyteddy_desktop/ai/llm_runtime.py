@@ -16,6 +16,11 @@ from studyteddy_desktop.domain.errors import LanguageModelError
 
 log = logging.getLogger(__name__)
 
+# Prompt tokens read between two looks at a stop request: about a quarter second on 2 cores.
+_PREFILL_SLICE = 96
+# How often a caller waiting for the first token looks at its stop condition.
+_STOP_CHECK_S = 0.1
+
 # Used when a GGUF file carries no chat template of its own.
 _CHATML_TEMPLATE = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
                     " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
@@ -116,6 +121,8 @@ class LocalLanguageModel:
 
         def generate() -> None:
             try:
+                if not self._prefill(prompt, stop):
+                    return
                 completion = self._llm.create_completion(
                     prompt, max_tokens=min(sampling.max_tokens, room), temperature=sampling.temperature,
                     top_p=sampling.top_p, repeat_penalty=sampling.repeat_penalty, seed=sampling.seed, stream=True)
@@ -136,7 +143,16 @@ class LocalLanguageModel:
         # The one model thread also makes generations take turns: a llama.cpp context is not thread-safe.
         self._generator.submit(generate)
         try:
-            while (item := pieces.get()) is not None:
+            while True:
+                try:
+                    item = pieces.get(timeout=_STOP_CHECK_S)
+                except queue.Empty:
+                    # Still reading the prompt (or waiting for the model thread): a stop counts now too.
+                    if should_stop():
+                        return
+                    continue
+                if item is None:
+                    return
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -144,3 +160,22 @@ class LocalLanguageModel:
                     return
         finally:
             stop.set()
+
+    def _prefill(self, prompt: list[int], stop: threading.Event) -> bool:
+        """Read all but the prompt's last token in slices, checking `stop` between them; False if stopped.
+
+        llama.cpp reads a prompt in one uninterruptible call, which for a long prompt held a Stop, or
+        a summary that should make way for indexing, for seconds. The completion that follows finds
+        these tokens already in the model's cache and reads only the last one.
+        """
+        llm = self._llm
+        cached = llm.input_ids[:min(llm.n_tokens, len(prompt) - 1)]
+        reused = 0
+        while reused < len(cached) and cached[reused] == prompt[reused]:
+            reused += 1
+        llm.n_tokens = reused  # eval() drops whatever the cache holds past this point
+        for start in range(reused, len(prompt) - 1, _PREFILL_SLICE):
+            if stop.is_set():
+                return False
+            llm.eval(prompt[start:min(start + _PREFILL_SLICE, len(prompt) - 1)])
+        return not stop.is_set()
