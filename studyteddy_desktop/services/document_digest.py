@@ -28,7 +28,8 @@ SUMMARY_PASSAGES = 5
 SUMMARY_EXCERPT_TOKENS = 100
 SUMMARY_TOKENS = 180
 CONCEPT_TEXT_CHARS = 400_000
-_YIELD_CHECK_EVERY_S = 0.5
+# A look at the job table costs about a millisecond; indexing waits at most this long for a summary.
+_YIELD_CHECK_EVERY_S = 0.2
 _ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 Progress = Callable[[float, str], None]
 
@@ -52,6 +53,8 @@ class DocumentDigester:
                                              .order_by(DocumentChunk.ordinal)))[:CONCEPT_TEXT_CHARS]
         progress(0.1, "Finding key concepts")
         concepts = key_concepts(text)
+        if indexing_active(self.database):  # a document arrived while this job waited its turn
+            return {"document_id": str(document_id), "deferred": "a document is being indexed"}
         progress(0.3, "Writing a summary")
         model = self.models.get(self.read_settings()).model
         passages = spread_passages(self.database, document_id, SUMMARY_PASSAGES, SUMMARY_EXCERPT_TOKENS,
