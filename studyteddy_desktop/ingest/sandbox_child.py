@@ -1,7 +1,9 @@
 """The extraction child process: limits itself, reads one file, streams its pages as JSON lines.
 
 Run by sandboxed_extraction.py as `python -m studyteddy_desktop.ingest.sandbox_child`; the
-request (path, password, limits) arrives on stdin so a password never shows in `ps`.
+request (path, password, limits) arrives on stdin so a password never shows in `ps`. It runs at
+low priority: reading stays far ahead of embedding with the time the embedder leaves, and a
+file built to be slow to parse cannot take the desktop's CPU from the student.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ def _limit_self(max_memory_bytes: int, max_cpu_seconds: int) -> None:
     # No file this process opens may grow: it only reads, and writes to its stdout pipe.
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # Reading runs far ahead of embedding, so it can make do with the time the embedder leaves; and
-    # a file built to be slow to parse cannot take the desktop's CPU from the student.
-    os.nice(10)
 
 
 def _emit(message: dict) -> None:
@@ -30,14 +29,22 @@ def _emit(message: dict) -> None:
 
 
 def main() -> int:
-    request = json.loads(sys.stdin.readline())
-    _limit_self(int(request["max_memory_bytes"]), int(request["max_seconds"]) + 1)
-
+    # Started ahead of need, this child waits for its request with its readers already imported;
+    # at low priority those imports never compete with the embedding running beside them.
+    os.nice(10)
     from dataclasses import asdict
+
+    import pypdf  # noqa: F401  (imported by the PDF reader on first use; here, before the request)
 
     from studyteddy_desktop.domain.document_errors import DocumentProblem, ExtractionLimitError
     from studyteddy_desktop.ingest.extracted_document import ExtractionLimits
     from studyteddy_desktop.ingest.format_registry import open_extractor
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0  # the worker stopped before it needed this child
+    request = json.loads(line)
+    _limit_self(int(request["max_memory_bytes"]), int(request["max_seconds"]) + 1)
 
     limits = ExtractionLimits(max_pages=int(request["max_pages"]), max_seconds=float(request["max_seconds"]),
                               max_memory_bytes=int(request["max_memory_bytes"]),

@@ -6,6 +6,7 @@ costs the child, and the worker gets a clear DocumentProblem instead.
 
 from __future__ import annotations
 
+import atexit
 import json
 import queue
 import subprocess
@@ -16,11 +17,57 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from studyteddy_desktop.domain.document_errors import (PROBLEMS_BY_NAME, DamagedFileError,
-                                                       ExtractionLimitError)
+from studyteddy_desktop.domain.document_errors import PROBLEMS_BY_NAME, DamagedFileError, ExtractionLimitError
 from studyteddy_desktop.ingest.extracted_document import DocumentInfo, ExtractedPage, ExtractionLimits
 
 _END = object()
+
+
+class _SpareChild:
+    """One extraction child started ahead of need, its readers imported, waiting for a request.
+
+    Starting Python and importing pypdf takes about a quarter second; a waiting child saves that
+    on every document, which adds up over a folder of small files. A spare whose parent goes away
+    reads end-of-file instead of a request and exits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def prepare(self) -> None:
+        with self._lock:
+            if self._child is None or self._child.poll() is not None:
+                self._child = _start_child()
+
+    def take(self) -> subprocess.Popen[bytes]:
+        with self._lock:
+            child, self._child = self._child, None
+            if child is None or child.poll() is not None:
+                child = _start_child()
+            self._child = _start_child()
+            return child
+
+    def discard(self) -> None:
+        with self._lock:
+            child, self._child = self._child, None
+        if child is not None:
+            child.kill()
+            child.communicate()
+
+
+def _start_child() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "studyteddy_desktop.ingest.sandbox_child"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+_spare_child = _SpareChild()
+atexit.register(_spare_child.discard)
+
+
+def prepare_extraction() -> None:
+    """Start the spare extraction child now, so that the first document does not wait for it."""
+    _spare_child.prepare()
 
 
 class SandboxedExtraction:
@@ -37,9 +84,7 @@ class SandboxedExtraction:
         self._info: DocumentInfo | None = None
 
     def __enter__(self) -> SandboxedExtraction:
-        self._child = subprocess.Popen(
-            [sys.executable, "-m", "studyteddy_desktop.ingest.sandbox_child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._child = _spare_child.take()
         request = {"path": str(self.path), "password": self.password, **asdict(self.limits)}
         assert self._child.stdin is not None
         self._child.stdin.write((json.dumps(request) + "\n").encode())

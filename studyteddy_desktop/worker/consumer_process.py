@@ -68,12 +68,18 @@ class OrphanWatch(threading.Thread):
 
 def _warm_up_later(embedder: LazyEmbedder, language_model: LanguageModelSlot,
                    read_model_settings: Callable[[], LanguageModelSettings]) -> None:
-    """Load the models soon, but not while the app is still starting up around us."""
+    """Load the models and start a document reader soon, but not while the app is still starting."""
     threading.Event().wait(_WARM_UP_DELAY_S)
     try:
         embedder.warm_up()
     except Exception:
         log.exception("The embedding model could not be loaded")
+    from studyteddy_desktop.ingest.sandboxed_extraction import prepare_extraction
+
+    try:
+        prepare_extraction()
+    except OSError:
+        log.warning("No document reader could be started ahead of need", exc_info=True)
     try:
         from studyteddy_desktop.ai.tutor_prompt import warm_up_opening
 

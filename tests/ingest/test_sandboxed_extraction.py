@@ -132,3 +132,33 @@ def test_odd_file_names_are_just_names(tmp_path, name):
     target = tmp_path / Path(name).name
     text_pdf(target, BIOLOGY_PAGES[:1])
     assert extract_document(target)[0].page_count == 1
+
+
+def test_each_document_is_read_by_a_child_started_ahead_of_it(tmp_path):
+    from studyteddy_desktop.ingest import sandboxed_extraction
+
+    pdf = text_pdf(tmp_path / "bio.pdf", BIOLOGY_PAGES)
+    sandboxed_extraction.prepare_extraction()
+    waiting = sandboxed_extraction._spare_child._child
+    assert waiting is not None and waiting.poll() is None
+    with sandboxed_extraction.SandboxedExtraction(pdf) as extraction:
+        assert extraction._child is waiting
+        assert [page.number for page in extraction.pages()] == [1, 2, 3]
+    # The next one is already waiting, and a document read after it gets it.
+    following = sandboxed_extraction._spare_child._child
+    assert following is not None and following is not waiting and following.poll() is None
+    assert extract_document(pdf)[0].page_count == 3
+
+
+def test_a_waiting_child_whose_worker_goes_away_exits_quietly():
+    from studyteddy_desktop.ingest import sandboxed_extraction
+
+    sandboxed_extraction.prepare_extraction()
+    waiting = sandboxed_extraction._spare_child.take()
+    assert waiting.stdin is not None
+    waiting.stdin.close()  # what the worker's exit does to the pipe
+    assert waiting.wait(timeout=30) == 0
+    assert waiting.stderr is not None and waiting.stdout is not None
+    assert waiting.stderr.read() == b""
+    waiting.stderr.close()
+    waiting.stdout.close()
