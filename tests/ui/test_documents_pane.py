@@ -71,6 +71,13 @@ def test_import_shows_the_row_at_once_then_ready_and_search_opens_the_page(qtbot
     qtbot.waitUntil(lambda: "zelphic" in pane.detail.highlighted_text(), timeout=10_000)
     assert "— Page 3 —" in pane.detail.text.toPlainText()
 
+    # The document's summary arriving re-shows it; the passage must stay highlighted.
+    from studyteddy_desktop.ui import background_op
+
+    pane._document_changed(pane.selected_document())
+    qtbot.waitUntil(lambda: not background_op._live_ops, timeout=10_000)
+    assert "zelphic" in pane.detail.highlighted_text()
+
 
 def test_unsupported_files_are_reported_and_nothing_is_added(qtbot, pane, tmp_path):
     from studyteddy_desktop.ui import background_op
@@ -112,3 +119,4 @@ def test_dropping_a_folder_imports_the_documents_inside(qtbot, pane, tmp_path):
     qtbot.waitUntil(lambda: _row_status(pane, "vortal notes") == "ready", timeout=120_000)
     document_id = pane.model.document_at(pane.model.row_of_title("vortal notes")).id
     pane.services.documents.delete(document_id)
+

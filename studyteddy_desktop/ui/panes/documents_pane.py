@@ -100,6 +100,8 @@ class DocumentsPane(QWidget):
         self.status_line = QLabel()
         self.detail = DocumentDetailView()
         self._pending_reveal: tuple[int, int, int | None] | None = None
+        # The passage highlighted in the document on screen, kept when that document is refreshed.
+        self._revealed: tuple[uuid.UUID, tuple[int, int, int | None]] | None = None
         self._detail_request = 0
 
         self.toolbar = QToolBar()
@@ -203,8 +205,13 @@ class DocumentsPane(QWidget):
         document = self.selected_document()
         reveal, self._pending_reveal = self._pending_reveal, None
         if document is None:
+            self._revealed = None
             self.detail.clear()
             return
+        # A summary finishing (or any change) re-shows the document; the passage stays highlighted.
+        if reveal is None and self._revealed is not None and self._revealed[0] == document.id:
+            reveal = self._revealed[1]
+        self._revealed = (document.id, reveal) if reveal is not None else None
         # Only the newest request may fill the view; an older answer arriving late is dropped.
         self._detail_request += 1
         request = self._detail_request
