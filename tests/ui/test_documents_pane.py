@@ -120,3 +120,35 @@ def test_dropping_a_folder_imports_the_documents_inside(qtbot, pane, tmp_path):
     document_id = pane.model.document_at(pane.model.row_of_title("vortal notes")).id
     pane.services.documents.delete(document_id)
 
+
+def _listed(title: str, status: str, reason: str | None = None, progress: float = 0.0):
+    import uuid
+    from datetime import UTC, datetime
+
+    from studyteddy_desktop.domain.document_dto import DocumentDTO
+
+    return DocumentDTO(id=uuid.uuid4(), title=title, original_filename=f"{title}.pdf", status=status,
+                       status_reason=reason, progress=progress, page_count=None, chunk_count=0,
+                       size_bytes=1000, subject=None, format_name="PDF", paged=True,
+                       created_at=datetime.now(UTC), indexed_at=None, source_path=None, summary=None,
+                       key_concepts=())
+
+
+def test_the_problem_column_shows_only_when_a_document_has_a_problem(qtbot, pane):
+    from studyteddy_desktop.ui.documents.document_table_model import PROBLEM_COLUMN
+
+    pane._show_documents([_listed("Genetics revision pack", "ready")])
+    assert pane.table.isColumnHidden(PROBLEM_COLUMN)
+    pane._show_documents([_listed("Genetics revision pack", "ready"),
+                          _listed("scan", "no_text", "This document has no text layer to read.")])
+    assert not pane.table.isColumnHidden(PROBLEM_COLUMN)
+
+
+def test_the_status_column_fits_the_whole_progress_text(qtbot, pane):
+    from studyteddy_desktop.ui.documents.document_table_model import STATUS_COLUMN
+
+    pane._show_documents([_listed("Genetics revision pack", "embedding", progress=0.38)])
+    qtbot.waitUntil(lambda: pane.table.columnWidth(STATUS_COLUMN) > 0, timeout=5_000)
+    row = pane.proxy.index(0, STATUS_COLUMN)
+    text_width = pane.table.fontMetrics().horizontalAdvance(f"{row.data()} 100%")
+    assert pane.table.columnWidth(STATUS_COLUMN) >= text_width + 16

@@ -20,6 +20,7 @@ DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _COLUMNS = ("Title", "Status", "Pages", "Passages", "Size", "Subject", "Problem")
 STATUS_COLUMN = 1
+PROBLEM_COLUMN = 6
 
 
 def human_size(size: int) -> str:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+)
 
 from studyteddy_desktop.ui.documents.document_table_model import PROGRESS_ROLE
 
@@ -25,3 +31,11 @@ class StatusProgressDelegate(QStyledItemDelegate):
         bar.state = option.state | QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
         style = option.widget.style() if option.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        if index.data(PROGRESS_ROLE) is None:
+            return hint
+        # Room for the bar's text at its widest, so "Indexing 100%" is never cut to "Indexing 1".
+        widest = option.fontMetrics.horizontalAdvance(f"{index.data()} 100%") + 24
+        return QSize(max(hint.width(), widest), hint.height())

@@ -40,6 +40,7 @@ from studyteddy_desktop.ui.documents.card_making import CardMaker
 from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
 from studyteddy_desktop.ui.documents.document_table_model import (
     DOCUMENT_ROLE,
+    PROBLEM_COLUMN,
     STATUS_COLUMN,
     WORKING_STATUSES,
     DocumentTableModel,
@@ -81,7 +82,7 @@ class DocumentsPane(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # Title and the problem text share what is left; a long reason wraps into its tooltip.
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(PROBLEM_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         self.table.doubleClicked.connect(lambda _index: self._unlock_if_needed())
         self.empty_hint = QLabel(_EMPTY_HINT)
@@ -181,6 +182,8 @@ class DocumentsPane(QWidget):
 
     def _show_documents(self, documents: list[DocumentDTO]) -> None:
         self.model.set_documents(documents)
+        # An empty Problem column would take half the room the titles need.
+        self.table.setColumnHidden(PROBLEM_COLUMN, not any(doc.status_reason for doc in documents))
         self._update_empty_state()
         if documents and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
