@@ -152,3 +152,26 @@ def test_the_status_column_fits_the_whole_progress_text(qtbot, pane):
     row = pane.proxy.index(0, STATUS_COLUMN)
     text_width = pane.table.fontMetrics().horizontalAdvance(f"{row.data()} 100%")
     assert pane.table.columnWidth(STATUS_COLUMN) >= text_width + 16
+
+
+
+def test_the_page_count_shows_while_indexing_not_only_at_the_end(qtbot, pane, tmp_path):
+    from studyteddy_desktop.ui.documents.document_table_model import WORKING_STATUSES
+    from tests.document_samples import long_pdf
+
+    # Named like the fixture's documents, so that it is deleted afterwards.
+    pane.import_paths([long_pdf(tmp_path / "cell energy.pdf", 120)])
+    qtbot.waitUntil(lambda: _row_status(pane, "cell energy") is not None, timeout=10_000)
+
+    counted_while_working = []
+
+    def counted_or_finished() -> bool:
+        document = pane.model.document_at(pane.model.row_of_title("cell energy"))
+        if document is not None and document.page_count == 120 and document.status in WORKING_STATUSES:
+            counted_while_working.append(True)
+            return True
+        return document is not None and document.status == "ready"
+
+    qtbot.waitUntil(counted_or_finished, timeout=120_000)
+    assert counted_while_working, "the page count showed only once indexing had ended"
+    qtbot.waitUntil(lambda: _row_status(pane, "cell energy") == "ready", timeout=120_000)

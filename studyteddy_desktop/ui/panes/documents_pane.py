@@ -431,9 +431,16 @@ class DocumentsPane(QWidget):
             if event.data.get("kind") != INDEX_JOB_KIND:
                 return  # a ready document's summary being written is not indexing progress
             self.model.show_progress(identifier, event.progress)
+            listed = self.model.document_at(self.model.row_of(identifier))
+            # The page count is known once reading starts; show it then, not only when indexing ends.
+            if listed is not None and listed.page_count is None:
+                self._reload(identifier)
         elif event.kind in ("job.done", "job.failed", "job.started"):
-            (BackgroundOp.plain(lambda: self.services.documents.get(identifier), parent=self)
-             .success(self._document_changed).failure(lambda _error: self.model.remove(identifier)).run())
+            self._reload(identifier)
+
+    def _reload(self, document_id: uuid.UUID) -> None:
+        (BackgroundOp.plain(lambda: self.services.documents.get(document_id), parent=self)
+         .success(self._document_changed).failure(lambda _error: self.model.remove(document_id)).run())
 
     def _document_changed(self, document: DocumentDTO) -> None:
         self.model.upsert(document)
