@@ -78,20 +78,13 @@ def _openvino_int8(calibration_texts: list[str]):
     import openvino as ov
 
     from studyteddy_desktop.ai.model_files import embedding_model_dir
-    from studyteddy_desktop.ai.openvino_encoder import _INPUTS, OpenVinoEncoder
+    from studyteddy_desktop.ai.openvino_encoder import OpenVinoEncoder, padded_inputs
 
     with tempfile.TemporaryDirectory() as cache:
         encoder = OpenVinoEncoder(embedding_model_dir(), Path(cache))
         fp32 = ov.Core().read_model(str(next(Path(cache).glob("*.xml"))))
-    samples = []
-    for start in range(0, len(calibration_texts), 8):
-        encodings = encoder._tokenizer.encode_batch(calibration_texts[start:start + 8])
-        width = max(len(encoding.ids) for encoding in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, :len(encoding.ids)], mask[row, :len(encoding.ids)] = encoding.ids, 1
-        samples.append(dict(zip(_INPUTS, (ids, mask, np.zeros_like(ids)), strict=True)))
+    samples = [padded_inputs(encoder._tokenizer.encode_batch(calibration_texts[start:start + 8]))
+               for start in range(0, len(calibration_texts), 8)]
     int8 = nncf.quantize(fp32, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
                          subset_size=len(samples))
     compiled = ov.Core().compile_model(int8, "CPU", {"PERFORMANCE_HINT": "THROUGHPUT"})

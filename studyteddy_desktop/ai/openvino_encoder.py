@@ -75,15 +75,8 @@ class OpenVinoEncoder:
 
         self._requests.set_callback(pooled)
         for rows in _even_batches(order, max(1, min(batch_size, _SUB_BATCH)), len(self._requests)):
-            width = len(encodings[rows[0]].ids)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, index in enumerate(rows):
-                pieces = encodings[index].ids
-                ids[row, :len(pieces)] = pieces
-                mask[row, :len(pieces)] = 1
-            self._requests.start_async(dict(zip(_INPUTS, (ids, mask, np.zeros_like(ids)), strict=True)),
-                                       (rows, mask))
+            inputs = padded_inputs([encodings[index] for index in rows])
+            self._requests.start_async(inputs, (rows, inputs["attention_mask"]))
         self._requests.wait_all()
         return vectors
 
@@ -112,22 +105,26 @@ class OpenVinoEncoder:
             warnings.simplefilter("ignore")
             model = ov.convert_model(_last_hidden_state(bert), example_input=example)
         request = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}).create_infer_request()
-        batch = self._tokenizer.encode_batch(_PROBES)
-        width = max(len(encoding.ids) for encoding in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(batch):
-            ids[row, :len(encoding.ids)], mask[row, :len(encoding.ids)] = encoding.ids, 1
-        inputs = (ids, mask, np.zeros_like(ids))
+        inputs = padded_inputs(self._tokenizer.encode_batch(_PROBES))
+        mask = inputs["attention_mask"]
         with torch.no_grad():
-            expected = bert(**{name: torch.from_numpy(value)
-                               for name, value in zip(_INPUTS, inputs, strict=True)})
+            expected = bert(**{name: torch.from_numpy(value) for name, value in inputs.items()})
         reference = _mean_pool(expected.last_hidden_state.numpy(), mask)
-        converted = _mean_pool(np.asarray(request.infer(dict(zip(_INPUTS, inputs, strict=True)))[0]), mask)
+        converted = _mean_pool(np.asarray(request.infer(inputs)[0]), mask)
         worst = float(np.min(np.sum(reference * converted, axis=1)))
         if worst < _MIN_PROBE_COSINE:
             raise RuntimeError(f"the OpenVINO conversion disagrees with PyTorch (cosine {worst:.4f})")
         return model
+
+
+def padded_inputs(encodings: Sequence) -> dict[str, np.ndarray]:
+    """The network's inputs for tokenised texts, zero-padded to the longest of them."""
+    width = max(len(encoding.ids) for encoding in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        ids[row, :len(encoding.ids)], mask[row, :len(encoding.ids)] = encoding.ids, 1
+    return dict(zip(_INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
 
 
 def _even_batches(order: np.ndarray, most: int, streams: int) -> list[np.ndarray]:
