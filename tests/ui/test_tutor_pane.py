@@ -14,14 +14,13 @@ from PySide6.QtGui import QTextDocument
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, INTERRUPTED_MESSAGE, NOT_IN_DOCUMENTS
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.tutor_pane import TutorPane
 from studyteddy_desktop.ui.tutor.answer_card import AnswerCard
 from studyteddy_desktop.ui.tutor.composer import SUMMARY_NEEDS_ONE
 from studyteddy_desktop.ui.tutor.safe_markdown_view import SafeMarkdownView, link_citations
+from tests.worker_support import session_worker
 
 # Words no other test's documents contain: the session database is shared with them.
 GLAND_NOTES = """# The brimtolic gland
@@ -37,8 +36,7 @@ ANSWER_TIMEOUT_MS = 180_000
 
 @pytest.fixture(scope="module")
 def tutor_services(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, object]]:
-    worker = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                           redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     services = AppServices(endpoints)
     notes = tmp_path_factory.mktemp("tutor") / "brimtolic gland.md"
@@ -218,9 +216,7 @@ def test_a_worker_killed_mid_answer_is_reported_and_retry_restarts_it(qtbot, sta
     card = _ask(qtbot, pane, GLAND_QUESTION)
     qtbot.waitUntil(lambda: card.text.strip() != "" or not card.generating, timeout=ANSWER_TIMEOUT_MS)
     assert card.generating, "the answer finished before the worker could be killed"
-    worker = WorkerProcess(DataPaths.from_string(services.endpoints.data_dir),
-                           database_url=services.endpoints.database_url,
-                           redis_url=services.endpoints.redis_url, stop_servers_when_orphaned=False)
+    worker = session_worker(services.endpoints)
     pid = worker.running_pid()
     assert pid is not None
     os.kill(pid, signal.SIGKILL)

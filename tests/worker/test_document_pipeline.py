@@ -12,18 +12,13 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.worker_events import open_event_subscription
 from tests.document_samples import BIOLOGY_PAGES, long_pdf, text_pdf
+from tests.worker_support import session_worker
 
 FINAL = {"ready", "failed", "no_text", "needs_password", "cancelled"}
 
-
-def _worker(endpoints: RuntimeEndpoints) -> WorkerProcess:
-    return WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                         redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
 
 
 @pytest.fixture()
@@ -48,7 +43,7 @@ def _wait(services: AppServices, document_id, predicate, timeout: float = 120):
 
 
 def test_import_reports_live_progress_and_ends_ready(services, endpoints, tmp_path):
-    worker = _worker(endpoints)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     subscription = open_event_subscription(endpoints.redis_url)
     try:
@@ -71,7 +66,7 @@ def test_import_reports_live_progress_and_ends_ready(services, endpoints, tmp_pa
 
 
 def test_a_worker_killed_mid_document_is_replaced_and_finishes_the_job(services, endpoints, tmp_path):
-    worker = _worker(endpoints)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     outcome = services.documents.import_file(long_pdf(tmp_path / "long.pdf", 120))
     services.created_documents.append(outcome.document.id)
@@ -80,7 +75,7 @@ def test_a_worker_killed_mid_document_is_replaced_and_finishes_the_job(services,
     time.sleep(0.5)
     assert services.documents.get(outcome.document.id).status == "embedding"
 
-    replacement = _worker(endpoints)
+    replacement = session_worker(endpoints)
     replacement.ensure_running()
     try:
         document = _wait(services, outcome.document.id, lambda d: d.status in FINAL)
@@ -96,7 +91,7 @@ def test_a_worker_killed_mid_document_is_replaced_and_finishes_the_job(services,
 
 
 def test_a_protected_pdf_is_unlocked_through_the_worker(services, endpoints, tmp_path):
-    worker = _worker(endpoints)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     try:
         outcome = services.documents.import_file(text_pdf(tmp_path / "locked.pdf", BIOLOGY_PAGES,

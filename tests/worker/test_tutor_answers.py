@@ -20,10 +20,9 @@ from studyteddy_desktop.domain.tutor_dto import (
     EVENT_TOKENS,
     INTERRUPTED_MESSAGE,
 )
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.worker_events import open_event_subscription
+from tests.worker_support import session_worker
 
 # Unique wording: the session database is shared with the other tests.
 GLACIER_NOTES = """# Glacier notes for the tutor tests
@@ -42,15 +41,11 @@ zone, where it loses mass by melting and calving.
 """
 
 
-def _worker(endpoints: RuntimeEndpoints) -> WorkerProcess:
-    return WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                         redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
-
 
 @pytest.fixture(scope="module")
 def tutor_world(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, uuid.UUID]]:
     services = AppServices(endpoints)
-    worker = _worker(endpoints)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     notes = tmp_path_factory.mktemp("tutor") / "glacier notes tutor.md"
     notes.write_text(GLACIER_NOTES)
@@ -168,7 +163,7 @@ def test_a_worker_killed_mid_answer_leaves_the_thread_intact_and_retry_answers(t
     earlier, _ = _ask(services, "What shape do glaciers erode valleys into?", document_ids=[document_id])
     thread_id = services.tutor.interaction(earlier).thread_id
     subscription = open_event_subscription(services.endpoints.redis_url)
-    worker = _worker(endpoints)
+    worker = session_worker(endpoints)
     try:
         asked = services.tutor.ask("Explain in great detail how glaciers move and erode.", thread_id=thread_id)
         deadline = time.monotonic() + 120

@@ -11,16 +11,15 @@ import pytest
 from studyteddy_desktop.db.models import BackgroundJob
 from studyteddy_desktop.domain.dto import JobDTO, RuntimeEndpoints
 from studyteddy_desktop.domain.enums import JobState
-from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.worker_events import open_event_subscription
+from tests.worker_support import session_worker
 
 
 @pytest.fixture()
 def worker(endpoints: RuntimeEndpoints) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                            redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    process = session_worker(endpoints)
     process.ensure_running()
     yield process
     process.stop()
@@ -89,8 +88,7 @@ def test_the_startup_reaper_finishes_work_a_dead_worker_left_running(endpoints, 
         session.add(orphan)
         session.flush()
         orphan_id = orphan.id
-    process = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                            redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    process = session_worker(endpoints)
     process.ensure_running()
     try:
         finished = wait_for_final(services, orphan_id)
@@ -102,7 +100,6 @@ def test_the_startup_reaper_finishes_work_a_dead_worker_left_running(endpoints, 
 
 def test_a_second_worker_on_the_same_data_directory_steps_aside(worker, endpoints):
     pid = worker.running_pid()
-    other = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                          redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    other = session_worker(endpoints)
     assert other.ensure_running() is False
     assert worker.running_pid() == pid
