@@ -8,20 +8,15 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from studyteddy_desktop.config import Settings
 from studyteddy_desktop.db.models import DocumentChunk, Flashcard
 from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO, DraftedCard
-from studyteddy_desktop.domain.dto import RuntimeEndpoints
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.documents.card_making import CardRequestDialog
-from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.flashcards.card_source_bar import CardSourceBar
 from studyteddy_desktop.ui.flashcards.draft_review_dialog import DraftReviewDialog
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
 from tests.document_samples import text_pdf
-from tests.job_support import wait_for_document_jobs
+from tests.job_support import delete_when_idle
 
 # Words found in no other test document: the session database is shared.
 TIDEPOOL_PAGES = [
@@ -32,30 +27,10 @@ TIDEPOOL_PAGES = [
 
 
 @pytest.fixture()
-def world(qtbot, endpoints: RuntimeEndpoints, session_data_dir) -> Iterator[tuple[DocumentsPane, AppServices]]:
-    worker = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                           redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
-    worker.ensure_running()
-    services = AppServices(endpoints)
-    pane = DocumentsPane(services, Settings(data_dir=session_data_dir))
-    qtbot.addWidget(pane)
-    listener = WorkerEventListener(endpoints.redis_url)
-    listener.event_received.connect(pane.on_worker_event)
-    listener.start()
-    pane.show()
-    yield pane, services
-    listener.stop()
-    mine = {document.id for document in services.documents.list_documents()
-            if document.original_filename == "morvethic tidepools.pdf"}
-    # A summary or draft job left queued would be run by a later test's worker, for a deleted document.
-    wait_for_document_jobs(services, {str(document_id) for document_id in mine})
-    for document_id in mine:
-        services.documents.delete(document_id)
-    for deck in services.flashcards.list_decks():
-        if deck.name.startswith("Morvethic"):
-            services.flashcards.delete_deck(deck.id)
-    services.close()
-    worker.stop()
+def world(live_documents_pane) -> Iterator[tuple[DocumentsPane, AppServices]]:
+    services = live_documents_pane.services
+    yield live_documents_pane, services
+    delete_when_idle(services, "morvethic tidepools.pdf", deck_prefix="Morvethic")
 
 
 def _ready_document(qtbot, pane: DocumentsPane, tmp_path):

@@ -7,12 +7,6 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.dto import RuntimeEndpoints
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
-from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
 from tests.document_samples import text_pdf
 
@@ -25,24 +19,12 @@ CELL_ENERGY_PAGES = [
 
 
 @pytest.fixture()
-def pane(qtbot, endpoints: RuntimeEndpoints, session_data_dir) -> Iterator[DocumentsPane]:
-    worker = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                           redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
-    worker.ensure_running()
-    services = AppServices(endpoints)
-    widget = DocumentsPane(services, Settings(data_dir=session_data_dir))
-    qtbot.addWidget(widget)
-    listener = WorkerEventListener(endpoints.redis_url)
-    listener.event_received.connect(widget.on_worker_event)
-    listener.start()
-    widget.show()
-    yield widget
-    listener.stop()
+def pane(live_documents_pane) -> Iterator[DocumentsPane]:
+    yield live_documents_pane
+    services = live_documents_pane.services
     for document in services.documents.list_documents():
         if document.original_filename == "cell energy.pdf":
             services.documents.delete(document.id)
-    services.close()
-    worker.stop()
 
 
 def _row_status(pane: DocumentsPane, title: str) -> str | None:

@@ -14,11 +14,10 @@ from studyteddy_desktop.domain.card_draft_dto import DraftedCard
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
-from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.card_provenance import text_fingerprint
-from tests.job_support import wait_for_document_jobs
+from tests.job_support import delete_when_idle
+from tests.worker_support import session_worker
 
 # Unique words (the session database is shared): "brakvolt" and "quillomere" appear nowhere else.
 _PARAGRAPHS = [
@@ -77,8 +76,7 @@ def _chunks(services: AppServices, document_id: uuid.UUID) -> list:
 @pytest.fixture(scope="module")
 def world(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, uuid.UUID, object]]:
     services = AppServices(endpoints)
-    worker = WorkerProcess(DataPaths.from_string(endpoints.data_dir), database_url=endpoints.database_url,
-                           redis_url=endpoints.redis_url, stop_servers_when_orphaned=False)
+    worker = session_worker(endpoints)
     worker.ensure_running()
     folder = tmp_path_factory.mktemp("cards")
     notes = folder / "brakvolt plant notes.md"
@@ -86,16 +84,8 @@ def world(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppSe
     document_id = services.documents.import_file(notes).document.id
     _wait_ready(services, document_id)
     yield services, document_id, notes
-    mine = {document.id for document in services.documents.list_documents()
-            if document.original_filename == notes.name}
-    # A summary job left queued would be run by a later test's worker, for a deleted document.
-    wait_for_document_jobs(services, {str(identifier) for identifier in mine})
+    delete_when_idle(services, notes.name, deck_prefix="Brakvolt")
     worker.stop()
-    for identifier in mine:
-        services.documents.delete(identifier)
-    for deck in services.flashcards.list_decks():
-        if deck.name.startswith("Brakvolt"):
-            services.flashcards.delete_deck(deck.id)
     services.close()
 
 
