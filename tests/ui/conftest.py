@@ -23,25 +23,3 @@ def started_window(qtbot, session_runtime, session_data_dir):
     yield window, controller
     controller.shutdown()
 
-
-@pytest.fixture()
-def live_documents_pane(qtbot, endpoints, session_data_dir):
-    """The Documents pane on the session's servers, with a worker and its events flowing in."""
-    from studyteddy_desktop.services.app_services import AppServices
-    from studyteddy_desktop.ui.event_listener import WorkerEventListener
-    from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
-    from tests.worker_support import session_worker
-
-    worker = session_worker(endpoints)
-    worker.ensure_running()
-    services = AppServices(endpoints)
-    pane = DocumentsPane(services, Settings(data_dir=session_data_dir))
-    qtbot.addWidget(pane)
-    listener = WorkerEventListener(endpoints.redis_url)
-    listener.event_received.connect(pane.on_worker_event)
-    listener.start()
-    pane.show()
-    yield pane
-    listener.stop()
-    services.close()
-    worker.stop()

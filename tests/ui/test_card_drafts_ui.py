@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk, Flashcard
 from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO, DraftedCard
+from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.documents.card_making import CardRequestDialog
 from studyteddy_desktop.ui.flashcards.card_source_bar import CardSourceBar
@@ -17,6 +18,7 @@ from studyteddy_desktop.ui.flashcards.draft_review_dialog import DraftReviewDial
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
 from tests.document_samples import text_pdf
 from tests.job_support import delete_when_idle
+from tests.ui.live_documents_pane import live_documents_pane
 
 # Words found in no other test document: the session database is shared.
 TIDEPOOL_PAGES = [
@@ -27,10 +29,12 @@ TIDEPOOL_PAGES = [
 
 
 @pytest.fixture()
-def world(live_documents_pane) -> Iterator[tuple[DocumentsPane, AppServices]]:
-    services = live_documents_pane.services
-    yield live_documents_pane, services
-    delete_when_idle(services, "morvethic tidepools.pdf", deck_prefix="Morvethic")
+def world(qtbot, endpoints: RuntimeEndpoints, session_data_dir) -> Iterator[tuple[DocumentsPane, AppServices]]:
+    def delete_mine(services: AppServices) -> None:
+        delete_when_idle(services, "morvethic tidepools.pdf", deck_prefix="Morvethic")
+
+    with live_documents_pane(qtbot, endpoints, session_data_dir, clean_up=delete_mine) as pane:
+        yield pane, pane.services
 
 
 def _ready_document(qtbot, pane: DocumentsPane, tmp_path):

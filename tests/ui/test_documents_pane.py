@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
+from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
 from tests.document_samples import text_pdf
+from tests.ui.live_documents_pane import live_documents_pane
 
 # Words no other test's documents contain: the session database is shared with them.
 CELL_ENERGY_PAGES = [
@@ -19,12 +22,14 @@ CELL_ENERGY_PAGES = [
 
 
 @pytest.fixture()
-def pane(live_documents_pane) -> Iterator[DocumentsPane]:
-    yield live_documents_pane
-    services = live_documents_pane.services
-    for document in services.documents.list_documents():
-        if document.original_filename == "cell energy.pdf":
-            services.documents.delete(document.id)
+def pane(qtbot, endpoints: RuntimeEndpoints, session_data_dir) -> Iterator[DocumentsPane]:
+    def delete_mine(services: AppServices) -> None:
+        for document in services.documents.list_documents():
+            if document.original_filename == "cell energy.pdf":
+                services.documents.delete(document.id)
+
+    with live_documents_pane(qtbot, endpoints, session_data_dir, clean_up=delete_mine) as widget:
+        yield widget
 
 
 def _row_status(pane: DocumentsPane, title: str) -> str | None:
