@@ -22,4 +22,3 @@ def started_window(qtbot, session_runtime, session_data_dir):
         controller.start()
     yield window, controller
     controller.shutdown()
-
