@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.planner_dto import TaskDraft, TaskFilter  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
-from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
+from studyteddy_desktop.assembly import open_services  # noqa: E402
 
 TASKS, SESSIONS, CARDS, REVIEWS = 20_000, 50_000, 10_000, 500_000
 SUBJECTS = "ARRAY['Biology','Chemistry','History','Maths','Physics','English','Geography','Art']"
@@ -89,7 +89,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="studyteddy-bench-") as directory:
         runtime = ServiceRuntime(Settings(data_dir=Path(directory) / "data"), with_worker=False)
         endpoints = runtime.start()
-        services = AppServices(endpoints)
+        services = open_services(endpoints)
         try:
             user_id = services.student.user_id()
             started = time.perf_counter()

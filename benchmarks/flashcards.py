@@ -26,6 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.enums import ReviewRating  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.assembly import open_services  # noqa: E402
 from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
 from tests.anki_samples import BASIC_ID, REVERSED_ID, build_apkg  # noqa: E402
 
@@ -116,7 +117,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="studyteddy-bench-cards-") as scratch:
         runtime = ServiceRuntime(Settings(data_dir=Path(scratch) / "data"), with_worker=False)
-        services = AppServices(runtime.start())
+        services = open_services(runtime.start())
         try:
             deck = build_collection(services)
             measure_next_card(services, deck.id, 20)  # warm the connection pool and plans

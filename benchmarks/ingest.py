@@ -24,9 +24,10 @@ from study_corpus import pdf_with_pages  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.assembly import open_services  # noqa: E402
 from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
-from studyteddy_desktop.services.query_embedding import WorkerQueryEmbedder  # noqa: E402
-from studyteddy_desktop.services.worker_events import open_event_subscription  # noqa: E402
+from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder  # noqa: E402
+from studyteddy_desktop.services.core.event_channel import open_event_subscription  # noqa: E402
 
 FINAL_EVENTS = {"job.done", "job.failed"}
 
@@ -88,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studyteddy-ingest-") as scratch:
         root = Path(scratch)
         runtime = ServiceRuntime(Settings(data_dir=root / "data"))
-        services = AppServices(runtime.start())
+        services = open_services(runtime.start())
         try:
             warm = time.perf_counter()
             WorkerQueryEmbedder(services.queue)("warm the model up")

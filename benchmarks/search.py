@@ -28,8 +28,9 @@ from study_corpus import DETAILS, SUBJECTS, sentences  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.assembly import open_services  # noqa: E402
 from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
-from studyteddy_desktop.services.query_embedding import WorkerQueryEmbedder  # noqa: E402
+from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCUMENTS = 20
@@ -126,7 +127,7 @@ def main() -> None:
     vectors = corpus_vectors(texts)
     with tempfile.TemporaryDirectory(prefix="studyteddy-search-") as scratch:
         runtime = ServiceRuntime(Settings(data_dir=Path(scratch) / "data"))
-        services = AppServices(runtime.start())
+        services = open_services(runtime.start())
         try:
             load_corpus(services, texts, vectors)
             embed = WorkerQueryEmbedder(services.queue)

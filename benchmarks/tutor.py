@@ -30,8 +30,9 @@ from tutor_questions import DOCUMENTS, QUESTIONS, LabelledQuestion  # noqa: E402
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, EVENT_SOURCES, EVENT_TOKENS  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.assembly import open_services  # noqa: E402
 from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
-from studyteddy_desktop.services.worker_events import open_event_subscription  # noqa: E402
+from studyteddy_desktop.services.core.event_channel import open_event_subscription  # noqa: E402
 
 TARGET_FIRST_TOKEN_S = 1.0
 TARGET_SPEED_RATIO = 0.9
@@ -125,7 +126,7 @@ def raw_speed(services: AppServices, data_dir: Path, answers: list[Answer]) -> t
     from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
     from studyteddy_desktop.ai.llm_runtime import SamplingSettings
     from studyteddy_desktop.runtime.paths import DataPaths
-    from studyteddy_desktop.services.tutor_answering import ANSWER_TOKENS, TutorAnswerer
+    from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import ANSWER_TOKENS, TutorAnswerer
 
     settings = services.language_models.settings()
     slot = LanguageModelSlot(DataPaths(data_dir).models_dir)
@@ -174,7 +175,7 @@ def main() -> int:
         data_dir = Path(temp) / "data"
         runtime = ServiceRuntime(Settings(data_dir=data_dir))
         runtime.start()
-        services = AppServices(runtime.endpoints)
+        services = open_services(runtime.endpoints)
         subscription = open_event_subscription(runtime.endpoints.redis_url)
         try:
             import_documents(services, Path(temp))

@@ -46,9 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
         if handler is not None:
             return handler(settings, args)
+        from studyteddy_desktop.assembly import open_services
         from studyteddy_desktop.ui.application import run_gui
 
-        return run_gui(settings)
+        return run_gui(settings, open_services)
     except StudyTeddyError as error:
         print(f"studyteddy: {error.message}", file=sys.stderr)
         if error.details:

@@ -7,7 +7,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from studyteddy_desktop.services.anki_export import _SCHEMA
+from studyteddy_desktop.services.flashcards.anki_export import _SCHEMA
 
 BASIC_ID, REVERSED_ID, CLOZE_ID = 1001, 1002, 1003
 DECK_ID = 2001

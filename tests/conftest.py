@@ -19,7 +19,7 @@ for _variable in ("STUDYTEDDY_DATABASE_URL", "STUDYTEDDY_REDIS_URL", "STUDYTEDDY
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
-from studyteddy_desktop.services.database import Database  # noqa: E402
+from studyteddy_desktop.services.core.database import Database  # noqa: E402
 
 # Spaces and non-ASCII in every test's data path, as on many students' machines.
 DATA_DIR_NAME = "Study Teddy dätä ✎"

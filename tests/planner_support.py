@@ -12,16 +12,16 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from studyteddy_desktop.services.activity_cache import ActivityCache
-from studyteddy_desktop.services.calendar_service import CalendarService
-from studyteddy_desktop.services.dashboard_service import DashboardService
-from studyteddy_desktop.services.database import Database
-from studyteddy_desktop.services.exam_service import ExamService
-from studyteddy_desktop.services.focus_service import FocusService
-from studyteddy_desktop.services.local_student import LocalStudent
-from studyteddy_desktop.services.planner_service import PlannerService
-from studyteddy_desktop.services.reminder_service import ReminderService
-from studyteddy_desktop.services.study_preferences import StudyPreferences
+from studyteddy_desktop.services.core.activity_cache import ActivityCache
+from studyteddy_desktop.services.planner.calendar_service import CalendarService
+from studyteddy_desktop.services.dashboard.dashboard_service import DashboardService
+from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.planner.exam_service import ExamService
+from studyteddy_desktop.services.planner.focus_service import FocusService
+from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.planner.planner_service import PlannerService
+from studyteddy_desktop.services.planner.reminder_service import ReminderService
+from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 from tests.scratch_database import migrated_database
 
 BERLIN = ZoneInfo("Europe/Berlin")

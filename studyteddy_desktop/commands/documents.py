@@ -67,7 +67,7 @@ def _describe(document: DocumentDTO) -> tuple[str, bool]:
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> int:
-    from studyteddy_desktop.services.document_library import expand_import_paths
+    from studyteddy_desktop.services.documents.document_library import expand_import_paths
 
     files = list(expand_import_paths(args.paths))
     if not files:

@@ -21,12 +21,12 @@ def running_services(settings: Settings, *, with_worker: bool = True) -> Iterato
     """
     # Imported here: `studyteddy` with no subcommand opens the window, and that path must not
     # wait for the database libraries to load.
+    from studyteddy_desktop.assembly import open_services
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
-    from studyteddy_desktop.services.app_services import AppServices
 
     runtime = ServiceRuntime(settings, with_worker=with_worker)
     endpoints = runtime.start()
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     try:
         yield services
     finally:

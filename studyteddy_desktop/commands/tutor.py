@@ -55,7 +55,7 @@ def _thread_id(text: str | None) -> uuid.UUID | None:
 
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from studyteddy_desktop.services.worker_events import open_event_subscription
+    from studyteddy_desktop.services.core.event_channel import open_event_subscription
 
     thread_id = _thread_id(args.thread)
     with running_services(settings) as services:

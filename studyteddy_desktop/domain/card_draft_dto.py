@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-CARD_DRAFTS_JOB_KIND = "card_drafts"
+def text_fingerprint(text: str) -> str:
+    """What a card remembers of its source passage, so it can find that text again after re-indexing."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

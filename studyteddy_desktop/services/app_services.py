@@ -7,41 +7,44 @@ from pathlib import Path
 import redis
 
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.services.database import Database
-from studyteddy_desktop.services.document_library import DocumentLibrary
-from studyteddy_desktop.services.document_search import DocumentSearch
-from studyteddy_desktop.services.health_service import HealthService
-from studyteddy_desktop.services.job_service import JobService
-from studyteddy_desktop.services.profile_service import ProfileService
-from studyteddy_desktop.services.activity_cache import ActivityCache
-from studyteddy_desktop.services.calendar_service import CalendarService
-from studyteddy_desktop.services.dashboard_service import DashboardService
-from studyteddy_desktop.services.exam_service import ExamService
-from studyteddy_desktop.services.focus_service import FocusService
-from studyteddy_desktop.services.card_drafts import CardDrafts
-from studyteddy_desktop.services.card_exchange import CardExchange
-from studyteddy_desktop.services.flashcard_service import FlashcardService
-from studyteddy_desktop.services.review_service import ReviewService
-from studyteddy_desktop.services.local_student import LocalStudent
-from studyteddy_desktop.services.planner_service import PlannerService
-from studyteddy_desktop.services.reminder_service import ReminderService
-from studyteddy_desktop.services.study_preferences import StudyPreferences
-from studyteddy_desktop.services.query_embedding import WorkerQueryEmbedder
-from studyteddy_desktop.services.language_models import LanguageModels
-from studyteddy_desktop.services.tutor_service import TutorService
-from studyteddy_desktop.worker.queue import TaskQueue
+from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.documents.document_library import DocumentLibrary
+from studyteddy_desktop.services.documents.document_search import DocumentSearch
+from studyteddy_desktop.services.core.health_service import HealthService
+from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.services.core.profile_service import ProfileService
+from studyteddy_desktop.services.core.activity_cache import ActivityCache
+from studyteddy_desktop.services.planner.calendar_service import CalendarService
+from studyteddy_desktop.services.dashboard.dashboard_service import DashboardService
+from studyteddy_desktop.services.planner.exam_service import ExamService
+from studyteddy_desktop.services.planner.focus_service import FocusService
+from studyteddy_desktop.services.flashcards.card_drafts import CardDrafts
+from studyteddy_desktop.services.flashcards.card_exchange import CardExchange
+from studyteddy_desktop.services.flashcards.flashcard_service import FlashcardService
+from studyteddy_desktop.services.flashcards.review_service import ReviewService
+from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.planner.planner_service import PlannerService
+from studyteddy_desktop.services.planner.reminder_service import ReminderService
+from studyteddy_desktop.services.core.study_preferences import StudyPreferences
+from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder
+from studyteddy_desktop.services.tutor.language_models import LanguageModels
+from studyteddy_desktop.services.tutor.tutor_service import TutorService
 
 
 class AppServices:
-    """The service layer for one process: each attribute is a service with a narrow job."""
+    """The service layer for one process: each attribute is a service with a narrow job.
 
-    def __init__(self, endpoints: RuntimeEndpoints, *, database: Database | None = None) -> None:
+    `queue` is the door to background work; `studyteddy_desktop.assembly` hands in the worker's.
+    """
+
+    def __init__(self, endpoints: RuntimeEndpoints, queue: JobQueue, *, database: Database | None = None) -> None:
         self.endpoints = endpoints
         self.database = database or Database(endpoints.database_url)
         self.redis_client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
-        self.queue = TaskQueue(endpoints.redis_url)
+        self.queue = queue
         self.profile = ProfileService(self.database)
         self.jobs = JobService(self.database, self.queue)
         self.health = HealthService(self.database, self.redis_client, self.queue, Path(endpoints.data_dir))
@@ -63,9 +66,10 @@ class AppServices:
         self.card_drafts = CardDrafts(self.database, self.student, self.activity_cache, self.jobs)
         self.reviews = ReviewService(self.database, self.student, self.activity_cache)
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
-        self.tutor = TutorService(self.database, self.student, self.queue, self.redis_client)
+        self.tutor = TutorService(self.database, self.student, self.queue)
         self.language_models = LanguageModels(self.preferences)
 
     def close(self) -> None:
+        self.queue.close()
         self.redis_client.close()
         self.database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -14,6 +15,7 @@ from studyteddy_desktop.ui.background_op import BackgroundOp, ProgressFn
 from studyteddy_desktop.ui.startup_trace import trace
 
 if TYPE_CHECKING:
+    from studyteddy_desktop.domain.dto import RuntimeEndpoints
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
     from studyteddy_desktop.services.app_services import AppServices
     from studyteddy_desktop.ui.event_listener import WorkerEventListener
@@ -50,9 +52,11 @@ class AppController(QObject):
     failed = Signal(object)
     worker_event = Signal(object)
 
-    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(self, settings: Settings, open_services: Callable[[RuntimeEndpoints], AppServices],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        self._open_services = open_services
         self.services: AppServices | None = None
         self._runtime: ServiceRuntime | None = None
         self._listener: WorkerEventListener | None = None
@@ -78,9 +82,7 @@ class AppController(QObject):
             endpoints = self._runtime.start(progress)
             trace("runtime-started")
             importing.join()
-            from studyteddy_desktop.services.app_services import AppServices
-
-            services = AppServices(endpoints)
+            services = self._open_services(endpoints)
             trace("services-built")
             return services
 

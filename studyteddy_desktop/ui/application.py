@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -14,6 +16,10 @@ from studyteddy_desktop.ui.app_controller import AppController
 from studyteddy_desktop.ui.app_icon import app_icon
 from studyteddy_desktop.ui.main_window import MainWindow
 from studyteddy_desktop.ui.startup_trace import exit_when_ready, trace
+
+if TYPE_CHECKING:
+    from studyteddy_desktop.domain.dto import RuntimeEndpoints
+    from studyteddy_desktop.services.app_services import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +59,11 @@ def _quit_on_termination_signals(window: MainWindow) -> QTimer:
     return heartbeat
 
 
-def run_gui(settings: Settings) -> int:
+def run_gui(settings: Settings, open_services: Callable[[RuntimeEndpoints], AppServices]) -> int:
+    """Show the window and run until quit; `open_services` builds the service layer once the servers run."""
     app = create_application()
     window = MainWindow(settings)
-    controller = AppController(settings)
+    controller = AppController(settings, open_services)
     connect_window(window, controller)
     window.quit_requested.connect(app.quit)
     _quit_on_termination_signals(window)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QThread, Signal
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
 from studyteddy_desktop.domain.events import WorkerEvent
-from studyteddy_desktop.services.worker_events import open_event_subscription
+from studyteddy_desktop.services.core.event_channel import open_event_subscription
 
 log = logging.getLogger(__name__)
 

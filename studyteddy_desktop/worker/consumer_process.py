@@ -17,15 +17,16 @@ import sqlalchemy
 
 from studyteddy_desktop.ai.embedder import LazyEmbedder
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
+from studyteddy_desktop.domain.job_queue import TaskName
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.services.database import Database
-from studyteddy_desktop.services.document_search import DocumentSearch
-from studyteddy_desktop.services.job_service import JobService
-from studyteddy_desktop.services.tutor_answering import TutorAnswerer
-from studyteddy_desktop.worker.event_channel import EventPublisher
-from studyteddy_desktop.worker.queue import TaskQueue
+from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.documents.document_search import DocumentSearch
+from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import TutorAnswerer
+from studyteddy_desktop.services.core.event_channel import EventPublisher
+from studyteddy_desktop.worker.queue import HueyJobQueue
 from studyteddy_desktop.worker.worker_context import WorkerContext, install_context
 
 log = logging.getLogger("studyteddy.worker")
@@ -89,26 +90,26 @@ def _warm_up_later(embedder: LazyEmbedder, language_model: LanguageModelSlot,
 
 
 def _model_settings_reader(database: Database) -> Callable[[], LanguageModelSettings]:
-    from studyteddy_desktop.services.language_models import LanguageModels
-    from studyteddy_desktop.services.local_student import LocalStudent
-    from studyteddy_desktop.services.study_preferences import StudyPreferences
+    from studyteddy_desktop.services.tutor.language_models import LanguageModels
+    from studyteddy_desktop.services.core.local_student import LocalStudent
+    from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 
     student = LocalStudent(database)
     return LanguageModels(StudyPreferences(database, student)).settings
 
 
-def _recover_tutor_answers(database: Database, queue: TaskQueue, publisher: EventPublisher) -> None:
+def _recover_tutor_answers(database: Database, queue: HueyJobQueue, publisher: EventPublisher) -> None:
     """Answers a dead worker was writing end as failed, keeping their text; unstarted ones are asked again."""
     from studyteddy_desktop.domain.events import WorkerEvent
     from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, INTERRUPTED_MESSAGE
-    from studyteddy_desktop.services.tutor_answering import recover_interrupted_answers
+    from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import recover_interrupted_answers
 
     interrupted, unstarted = recover_interrupted_answers(database)
     for interaction_id in interrupted:
         publisher.publish(WorkerEvent(kind=EVENT_FINISHED, message=INTERRUPTED_MESSAGE,
                                       data={"interaction_id": str(interaction_id), "status": "failed"}))
     for interaction_id in unstarted:
-        queue.enqueue("tutor_answer", str(interaction_id))
+        queue.enqueue(TaskName.TUTOR_ANSWER, str(interaction_id))
     if interrupted or unstarted:
         log.info("Tutor answers: %d interrupted, %d asked again", len(interrupted), len(unstarted))
 
@@ -134,7 +135,7 @@ def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
-    queue = TaskQueue(args.redis_url)
+    queue = HueyJobQueue(args.redis_url)
     redis_client = redis.Redis.from_url(args.redis_url)
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
     jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
@@ -154,7 +155,7 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     if requeued:
         log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))
     _recover_tutor_answers(database, queue, publisher)
-    from studyteddy_desktop.services.document_digest import submit_pending_digests
+    from studyteddy_desktop.worker.jobs.documents.digest_job import submit_pending_digests
 
     submit_pending_digests(database, jobs)  # summaries a stopped worker never wrote
 

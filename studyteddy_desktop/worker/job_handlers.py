@@ -10,8 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, looks_like_gguf
-from studyteddy_desktop.domain.card_draft_dto import CARD_DRAFTS_JOB_KIND
-from studyteddy_desktop.domain.document_dto import DIGEST_JOB_KIND, INDEX_JOB_KIND
+from studyteddy_desktop.domain.job_queue import CARD_DRAFTS_JOB_KIND, DIGEST_JOB_KIND, INDEX_JOB_KIND, SELF_CHECK_JOB_KIND
 from studyteddy_desktop.domain.dto import JobDTO
 from studyteddy_desktop.domain.errors import InvalidInputError
 
@@ -36,7 +35,7 @@ def run_worker_self_check(job: JobDTO, report: ProgressReporter) -> dict[str, An
 
 def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     """Extract, chunk and embed one document (payload: document_id, optional password)."""
-    from studyteddy_desktop.services.document_indexer import DocumentIndexer
+    from studyteddy_desktop.worker.jobs.documents.indexing_job import DocumentIndexer
     from studyteddy_desktop.worker.worker_context import current_context
 
     context = current_context()
@@ -45,7 +44,7 @@ def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     result = indexer.index(uuid.UUID(job.payload["document_id"]), password=job.payload.get("password"),
                            progress=report)
     if str(result.status) == "ready":
-        from studyteddy_desktop.services.card_provenance import relink_cards
+        from studyteddy_desktop.worker.jobs.flashcards.card_relinking_job import relink_cards
 
         relink_cards(context.database, result.document_id)
     return {"document_id": str(result.document_id), "status": str(result.status), "pages": result.pages,
@@ -54,7 +53,7 @@ def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
 
 def run_document_digest(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     """Write a ready document's summary and key concepts (payload: document_id)."""
-    from studyteddy_desktop.services.document_digest import DocumentDigester
+    from studyteddy_desktop.worker.jobs.documents.digest_job import DocumentDigester
     from studyteddy_desktop.worker.worker_context import current_context
 
     context = current_context()
@@ -65,7 +64,7 @@ def run_document_digest(job: JobDTO, report: ProgressReporter) -> dict[str, Any]
 def run_card_drafts(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     """Draft flashcards from a document (payload: see DraftRequest); the drafts travel back in the
     job's result for the student to review."""
-    from studyteddy_desktop.services.card_drafting import CardDrafter, DraftRequest
+    from studyteddy_desktop.worker.jobs.flashcards.card_drafting_job import CardDrafter, DraftRequest
     from studyteddy_desktop.worker.worker_context import current_context
 
     context = current_context()
@@ -75,7 +74,7 @@ def run_card_drafts(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
 
 def summarise_when_idle() -> None:
     """After the last document of a batch is indexed (or failed), summaries are asked for."""
-    from studyteddy_desktop.services.document_digest import submit_pending_digests
+    from studyteddy_desktop.worker.jobs.documents.digest_job import submit_pending_digests
     from studyteddy_desktop.worker.worker_context import current_context
 
     context = current_context()
@@ -83,7 +82,7 @@ def summarise_when_idle() -> None:
 
 
 JOB_HANDLERS: dict[str, JobHandler] = {
-    "worker_self_check": run_worker_self_check,
+    SELF_CHECK_JOB_KIND: run_worker_self_check,
     INDEX_JOB_KIND: run_document_index,
     DIGEST_JOB_KIND: run_document_digest,
     CARD_DRAFTS_JOB_KIND: run_card_drafts,

@@ -1,7 +1,8 @@
-"""The huey instance on Redis, and the registry of the tasks it runs."""
+"""The job queue on huey and Redis: the adapter the app hands its services, and the registry of tasks."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -9,25 +10,30 @@ import redis
 from huey import RedisHuey
 from huey.api import Result, TaskWrapper
 
+from studyteddy_desktop.domain.errors import ServiceUnavailableError
+from studyteddy_desktop.domain.job_queue import TaskName, cancel_key
+
 QUEUE_NAME = "studyteddy"
 # The longest any caller waits on a task result (a query embedding while the model loads).
 _LONGEST_RESULT_WAIT_S = 300
+# A stop flag outlives any answer it could stop.
+_CANCEL_FLAG_TTL_S = 3600
 
 _TASK_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
-def worker_task(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def worker_task(name: TaskName) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a function as a worker task; tasks take ids and plain values, never objects."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        _TASK_FUNCTIONS[name] = function
+        _TASK_FUNCTIONS[str(name)] = function
         return function
 
     return register
 
 
-class TaskQueue:
-    """The app's handle on the worker queue: enqueue by task name, read results."""
+class HueyJobQueue:
+    """The `JobQueue` port on huey: enqueue by task name, read results, raise stop flags."""
 
     def __init__(self, redis_url: str) -> None:
         # Import for their @worker_task side effect, so producer and consumer agree on names.
@@ -38,16 +44,23 @@ class TaskQueue:
         pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=_LONGEST_RESULT_WAIT_S + 30)
         self.huey = RedisHuey(QUEUE_NAME, connection_pool=pool, blocking=True, read_timeout=1, utc=True,
                               notify_result=True)
+        self._flags = redis.Redis.from_url(redis_url, socket_timeout=5)
         self._wrappers: dict[str, TaskWrapper] = {
             name: self.huey.task(name=name)(function) for name, function in _TASK_FUNCTIONS.items()
         }
 
-    def enqueue(self, task_name: str, *args: Any) -> Result:
-        return self._wrappers[task_name](*args)
+    def enqueue(self, task: TaskName, *args: Any) -> Result:
+        return self._wrappers[str(task)](*args)
 
-    @property
-    def task_names(self) -> list[str]:
-        return sorted(self._wrappers)
+    def cancel(self, work_id: uuid.UUID | str) -> None:
+        try:
+            self._flags.set(cancel_key(work_id), b"1", ex=_CANCEL_FLAG_TTL_S)
+        except (redis.RedisError, OSError) as error:
+            raise ServiceUnavailableError("The answer could not be stopped: Redis did not answer.",
+                                          details=repr(error)) from error
 
-    def pending_count(self) -> int:
-        return self.huey.pending_count()
+    def ping(self, timeout: float) -> int:
+        return int(self.enqueue(TaskName.PING).get(blocking=True, timeout=timeout)["pid"])
+
+    def close(self) -> None:
+        self._flags.close()

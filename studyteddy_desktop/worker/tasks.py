@@ -9,7 +9,7 @@ import uuid
 
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
-from studyteddy_desktop.services.job_service import SECRET_PAYLOAD_KEY
+from studyteddy_desktop.domain.job_queue import SECRET_PAYLOAD_KEY, TaskName
 from studyteddy_desktop.worker.job_handlers import JOB_FOLLOW_UPS, handler_for
 from studyteddy_desktop.worker.queue import worker_task
 from studyteddy_desktop.worker.worker_context import current_context
@@ -17,25 +17,25 @@ from studyteddy_desktop.worker.worker_context import current_context
 log = logging.getLogger(__name__)
 
 
-@worker_task("ping")
+@worker_task(TaskName.PING)
 def ping() -> dict:
     """Proves a message makes the round trip through Redis to a live consumer."""
     return {"pid": os.getpid(), "time": time.time()}
 
 
-@worker_task("embed_query")
+@worker_task(TaskName.EMBED_QUERY)
 def embed_query(text: str) -> list[float]:
     """A search query's embedding, from the model the worker keeps warm."""
     return current_context().embedder.get().embed_query(text)
 
 
-@worker_task("tutor_answer")
+@worker_task(TaskName.TUTOR_ANSWER)
 def tutor_answer(interaction_id: str) -> str:
     """Write one tutor answer, streaming it as events; the row in the database is the record."""
     return current_context().tutor.answer(uuid.UUID(interaction_id))
 
 
-@worker_task("run_job")
+@worker_task(TaskName.RUN_JOB)
 def run_job(job_id: str) -> str | None:
     context = current_context()
     job = context.jobs.claim(uuid.UUID(job_id))

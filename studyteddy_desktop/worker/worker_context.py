@@ -10,15 +10,15 @@ import redis
 
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
 from studyteddy_desktop.ingest.content_store import ContentStore
-from studyteddy_desktop.services.database import Database
-from studyteddy_desktop.services.job_service import JobService
-from studyteddy_desktop.worker.event_channel import EventPublisher
+from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.services.core.event_channel import EventPublisher
 
 if TYPE_CHECKING:
     # The app imports this module to register task names; numpy and the model code stay in the worker.
     from studyteddy_desktop.ai.embedder import LazyEmbedder
     from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
-    from studyteddy_desktop.services.tutor_answering import TutorAnswerer
+    from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import TutorAnswerer
 
 
 @dataclass(frozen=True)

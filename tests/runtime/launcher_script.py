@@ -14,7 +14,7 @@ import sys
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
-from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.assembly import open_services
 
 
 def main() -> int:
@@ -25,7 +25,7 @@ def main() -> int:
     args = parser.parse_args()
     runtime = ServiceRuntime(Settings(data_dir=args.data_dir), with_worker=not args.no_worker)
     endpoints = runtime.start()
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     if args.profile:
         services.profile.update_profile(display_name=args.profile)
     print("READY " + json.dumps(dataclasses.asdict(endpoints)), flush=True)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
-from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
-from studyteddy_desktop.runtime.early_worker import _BUNDLED_DATABASE
+from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres, bundled_database_url
 from studyteddy_desktop.runtime.paths import DataPaths
 
 
 def test_the_early_database_url_is_the_bundled_one(tmp_path):
     paths = DataPaths(tmp_path / "Mes données ✎" / "x y")
-    early = _BUNDLED_DATABASE.format(host=quote_plus(str(paths.postgres_socket_dir)))
+    early = bundled_database_url(paths)
     assert early == BundledPostgres(paths).url.render_as_string(hide_password=False)
 
 

@@ -16,7 +16,7 @@ from studyteddy_desktop.domain.errors import DataDirectoryError, ServiceStartErr
 from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
-from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.assembly import open_services
 from tests.runtime.processes import finish, launch, processes_using, wait_ready, wait_until_gone
 
 
@@ -25,7 +25,7 @@ def test_first_launch_on_a_path_with_spaces_and_accents_starts_everything_and_qu
     runtime = ServiceRuntime(Settings(data_dir=data_dir))
     steps: list[str] = []
     endpoints = runtime.start(lambda step, _fraction: steps.append(step))
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     try:
         report = services.health.report()
         assert report.healthy, report
@@ -110,7 +110,7 @@ def test_an_app_killed_with_sigkill_is_followed_by_a_clean_start_with_nothing_lo
 
     runtime = ServiceRuntime(Settings(data_dir=data_dir))
     endpoints = runtime.start()
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     try:
         assert services.profile.ensure_local_profile().display_name == "Ada Lovelace"
         assert services.health.report().healthy

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
@@ -20,7 +21,7 @@ def live_documents_pane(qtbot, endpoints: RuntimeEndpoints, data_dir: Path,
     """`clean_up` runs once the events have stopped, so no reload starts for what it deletes."""
     worker = session_worker(endpoints)
     worker.ensure_running()
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     pane = DocumentsPane(services, Settings(data_dir=data_dir))
     qtbot.addWidget(pane)
     listener = WorkerEventListener(endpoints.redis_url)

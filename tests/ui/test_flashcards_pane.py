@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
-from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.ui.flashcards.markdown_view import MarkdownView
 from studyteddy_desktop.ui.panes.flashcards_pane import FlashcardsPane
 from tests.anki_samples import PNG
@@ -17,7 +17,7 @@ from tests.anki_samples import PNG
 
 @pytest.fixture()
 def services(endpoints):
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     yield services
     services.close()
 

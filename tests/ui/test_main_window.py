@@ -7,6 +7,7 @@ import threading
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.ui.app_controller import AppController
 from studyteddy_desktop.ui.application import connect_window
@@ -71,7 +72,7 @@ def test_a_startup_failure_is_explained_with_retry_and_quit(qtbot, tmp_path):
     settings = Settings(data_dir=blocker / "data")
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    controller = AppController(settings)
+    controller = AppController(settings, open_services)
     connect_window(window, controller)
     window.show()
     with qtbot.waitSignal(controller.failed, timeout=30_000):

@@ -10,13 +10,13 @@ import pytest
 from studyteddy_desktop.ai.model_files import default_llm_path
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
-from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.ui.tutor.model_manager import LanguageModelBox
 
 
 @pytest.fixture()
 def box(qtbot, endpoints: RuntimeEndpoints) -> Iterator[LanguageModelBox]:
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     before = services.language_models.settings()
     added_before = set(services.language_models.added_paths())
     widget = LanguageModelBox(services)
@@ -83,7 +83,7 @@ def test_the_settings_pane_holds_the_model_manager(qtbot, endpoints, session_dat
     from studyteddy_desktop.config import Settings
     from studyteddy_desktop.ui.panes.settings_pane import SettingsPane
 
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     pane = SettingsPane(services, Settings(data_dir=session_data_dir))
     qtbot.addWidget(pane)
     qtbot.waitUntil(lambda: pane.language_model_box.table.rowCount() > 0, timeout=10_000)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QTextDocument
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, INTERRUPTED_MESSAGE, NOT_IN_DOCUMENTS
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.tutor_pane import TutorPane
@@ -38,7 +39,7 @@ ANSWER_TIMEOUT_MS = 180_000
 def tutor_services(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, object]]:
     worker = session_worker(endpoints)
     worker.ensure_running()
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     notes = tmp_path_factory.mktemp("tutor") / "brimtolic gland.md"
     notes.write_text(GLAND_NOTES)
     document = services.documents.import_file(notes).document

@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk, Flashcard
-from studyteddy_desktop.domain.card_draft_dto import DraftedCard
+from studyteddy_desktop.domain.card_draft_dto import DraftedCard, text_fingerprint
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.card_provenance import text_fingerprint
 from tests.job_support import delete_when_idle
 from tests.worker_support import session_worker
 
@@ -75,7 +75,7 @@ def _chunks(services: AppServices, document_id: uuid.UUID) -> list:
 
 @pytest.fixture(scope="module")
 def world(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, uuid.UUID, object]]:
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     worker = session_worker(endpoints)
     worker.ensure_running()
     folder = tmp_path_factory.mktemp("cards")

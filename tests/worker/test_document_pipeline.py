@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.worker_events import open_event_subscription
+from studyteddy_desktop.services.core.event_channel import open_event_subscription
 from tests.document_samples import BIOLOGY_PAGES, long_pdf, text_pdf
 from tests.worker_support import session_worker
 
@@ -23,7 +24,7 @@ FINAL = {"ready", "failed", "no_text", "needs_password", "cancelled"}
 
 @pytest.fixture()
 def services(endpoints: RuntimeEndpoints) -> Iterator[AppServices]:
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     created: list = []
     services.created_documents = created  # type: ignore[attr-defined]
     yield services

@@ -20,8 +20,9 @@ from studyteddy_desktop.domain.tutor_dto import (
     EVENT_TOKENS,
     INTERRUPTED_MESSAGE,
 )
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.worker_events import open_event_subscription
+from studyteddy_desktop.services.core.event_channel import open_event_subscription
 from tests.worker_support import session_worker
 
 # Unique wording: the session database is shared with the other tests.
@@ -44,7 +45,7 @@ zone, where it loses mass by melting and calving.
 
 @pytest.fixture(scope="module")
 def tutor_world(endpoints: RuntimeEndpoints, tmp_path_factory) -> Iterator[tuple[AppServices, uuid.UUID]]:
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     worker = session_worker(endpoints)
     worker.ensure_running()
     notes = tmp_path_factory.mktemp("tutor") / "glacier notes tutor.md"

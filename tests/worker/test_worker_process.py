@@ -11,9 +11,11 @@ import pytest
 from studyteddy_desktop.db.models import BackgroundJob
 from studyteddy_desktop.domain.dto import JobDTO, RuntimeEndpoints
 from studyteddy_desktop.domain.enums import JobState
+from studyteddy_desktop.domain.job_queue import SELF_CHECK_JOB_KIND
 from studyteddy_desktop.runtime.worker_process import WorkerProcess
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.worker_events import open_event_subscription
+from studyteddy_desktop.services.core.event_channel import open_event_subscription
 from tests.worker_support import session_worker
 
 
@@ -27,7 +29,7 @@ def worker(endpoints: RuntimeEndpoints) -> Iterator[WorkerProcess]:
 
 @pytest.fixture()
 def services(endpoints: RuntimeEndpoints) -> Iterator[AppServices]:
-    services = AppServices(endpoints)
+    services = open_services(endpoints)
     yield services
     services.close()
 
@@ -45,7 +47,7 @@ def wait_for_final(services: AppServices, job_id: uuid.UUID, timeout: float = 30
 def test_a_job_goes_through_the_real_consumer_and_reports_events(worker, services, endpoints):
     subscription = open_event_subscription(endpoints.redis_url)
     try:
-        job = services.jobs.submit("worker_self_check")
+        job = services.jobs.submit(SELF_CHECK_JOB_KIND)
         finished = wait_for_final(services, job.id)
         kinds = []
         deadline = time.monotonic() + 5
@@ -68,7 +70,7 @@ def test_the_worker_answers_a_ping(worker, services):
 
 
 def test_a_job_delivered_twice_runs_once(worker, services):
-    job = services.jobs.submit("worker_self_check")
+    job = services.jobs.submit(SELF_CHECK_JOB_KIND)
     services.jobs.enqueue(job.id)
     finished = wait_for_final(services, job.id)
     time.sleep(0.5)
@@ -84,7 +86,7 @@ def test_an_unknown_job_kind_fails_with_a_clear_reason(worker, services):
 
 def test_the_startup_reaper_finishes_work_a_dead_worker_left_running(endpoints, services):
     with services.database.unit_of_work() as session:
-        orphan = BackgroundJob(kind="worker_self_check", payload={}, state=JobState.RUNNING, attempts=1)
+        orphan = BackgroundJob(kind=SELF_CHECK_JOB_KIND, payload={}, state=JobState.RUNNING, attempts=1)
         session.add(orphan)
         session.flush()
         orphan_id = orphan.id

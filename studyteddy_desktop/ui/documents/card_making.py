@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyteddy_desktop.domain.card_draft_dto import CARD_DRAFTS_JOB_KIND, CardDraftsDTO
+from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO
+from studyteddy_desktop.domain.job_queue import CARD_DRAFTS_JOB_KIND
 from studyteddy_desktop.domain.document_dto import DocumentDTO
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.ui.background_op import BackgroundOp

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from studyteddy_desktop.config import Settings
+from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
 from studyteddy_desktop.domain.document_dto import (
-    DIGEST_JOB_KIND,
-    INDEX_JOB_KIND,
     DocumentDTO,
     ImportOutcome,
     SearchHitDTO,
@@ -251,7 +250,7 @@ class DocumentsPane(QWidget):
             self.import_paths([Path(folder)])
 
     def import_paths(self, paths: list[Path]) -> None:
-        from studyteddy_desktop.services.document_library import expand_import_paths
+        from studyteddy_desktop.services.documents.document_library import expand_import_paths
 
         files = list(expand_import_paths(paths))
         if not files:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.document_dto import INDEX_JOB_KIND
+from studyteddy_desktop.domain.job_queue import INDEX_JOB_KIND
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.tutor_dto import (
     EVENT_FINISHED,

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO, LanguageModelSettings
-from studyteddy_desktop.services.language_models import CONTEXT_SIZES, THREAD_RANGE
+from studyteddy_desktop.services.tutor.language_models import CONTEXT_SIZES, THREAD_RANGE
 from studyteddy_desktop.ui.background_op import BackgroundOp
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""What every feature shares: the database session, the student and profile, jobs, health, preferences."""

@@ -1,0 +1,70 @@
+"""Progress and streamed output travel from the worker to the UI over a capped Redis stream.
+
+A stream rather than pub/sub: a reader that opens the channel sees every event added after
+that moment, even across its own reconnects, and a slow reader never blocks the worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import redis
+
+from studyteddy_desktop.domain.errors import ServiceUnavailableError
+from studyteddy_desktop.domain.events import WorkerEvent
+
+STREAM = "studyteddy:events"
+# Enough for a long document's progress and a long answer's tokens; older entries are trimmed.
+_MAX_EVENTS = 10_000
+
+
+class EventPublisher:
+    """Appends worker events; a lost event only costs a progress tick, the database stays the truth."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+
+    def publish(self, event: WorkerEvent) -> None:
+        self._client.xadd(STREAM, {"event": json.dumps(asdict(event))}, maxlen=_MAX_EVENTS,
+                          approximate=True)
+
+
+class EventSubscription:
+    """Reads the events added after it was opened; used by the UI listener thread and by the CLI."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        try:
+            newest = client.xrevrange(STREAM, count=1)
+        except (redis.RedisError, OSError) as error:
+            raise ServiceUnavailableError(f"Cannot listen to the worker: {error}") from error
+        self._last_id: bytes | str = newest[0][0] if newest else "0-0"
+        self._pending: list[WorkerEvent] = []
+
+    def next_event(self, timeout: float) -> WorkerEvent | None:
+        """The next event, or None after `timeout`; ServiceUnavailableError when Redis goes away."""
+        if not self._pending:
+            try:
+                batches = self._client.xread({STREAM: self._last_id}, count=100,
+                                             block=max(1, int(timeout * 1000)))
+            except (redis.RedisError, OSError) as error:
+                raise ServiceUnavailableError(f"The worker event channel was interrupted: {error}") from error
+            for _stream, entries in batches or ():
+                for entry_id, fields in entries:
+                    self._last_id = entry_id
+                    raw = fields.get(b"event") or fields.get("event")
+                    if raw is not None:
+                        self._pending.append(WorkerEvent.from_json(raw))
+        return self._pending.pop(0) if self._pending else None
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except (redis.RedisError, OSError):
+            pass
+
+
+def open_event_subscription(redis_url: str) -> EventSubscription:
+    """The door the UI and the CLI use, so neither touches Redis itself."""
+    return EventSubscription(redis.Redis.from_url(redis_url, socket_timeout=5))

@@ -1,0 +1,1 @@
+"""Documents, app side: the library, search, and the cited pages of a hit."""

@@ -1,0 +1,195 @@
+"""The student's documents: import, list, open, cancel, retry, unlock, re-tag and delete."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from studyteddy_desktop.db.models import BackgroundJob, Document
+from studyteddy_desktop.db.repositories.document_repository import DocumentRepository
+from studyteddy_desktop.db.repositories.job_repository import JobRepository
+from studyteddy_desktop.domain.job_queue import INDEX_JOB_KIND
+from studyteddy_desktop.domain.document_dto import (
+    DocumentDetailDTO,
+    DocumentDTO,
+    DocumentPageDTO,
+    ImportOutcome,
+)
+from studyteddy_desktop.domain.document_errors import SourceFileMissingError, UnsupportedFileTypeError
+from studyteddy_desktop.domain.enums import DocumentStatus, JobState
+from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
+from studyteddy_desktop.ingest.content_store import ContentStore
+from studyteddy_desktop.ingest.format_registry import SUPPORTED_EXTENSIONS, detect_format
+from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.core.text_input import clean_subject
+from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.services.core.profile_service import ProfileService
+
+_RESTARTABLE = {DocumentStatus.FAILED, DocumentStatus.CANCELLED, DocumentStatus.NEEDS_PASSWORD,
+                DocumentStatus.NO_TEXT, DocumentStatus.READY}
+
+
+def document_dto(document: Document) -> DocumentDTO:
+    return DocumentDTO(
+        id=document.id, title=document.title, original_filename=document.original_filename,
+        status=str(document.status), status_reason=document.status_reason,
+        progress=float(document.progress or 0.0), page_count=document.page_count,
+        chunk_count=document.chunk_count or 0, size_bytes=document.size_bytes, subject=document.subject,
+        format_name=document.format_name, paged=bool(document.paged), created_at=document.created_at,
+        indexed_at=document.indexed_at, source_path=document.source_path, summary=document.summary,
+        key_concepts=tuple(str(concept) for concept in (document.key_concepts or ())))
+
+
+def expand_import_paths(paths: list[Path]) -> Iterator[Path]:
+    """Files as given, and the supported files inside folders, recursively, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for root, directories, files in os.walk(path):
+                directories[:] = sorted(d for d in directories if not d.startswith("."))
+                for name in sorted(files):
+                    candidate = Path(root) / name
+                    if not name.startswith(".") and candidate.suffix.lower() in SUPPORTED_EXTENSIONS:
+                        yield candidate
+        else:
+            yield path
+
+
+class DocumentLibrary:
+    def __init__(self, database: Database, jobs: JobService, store: ContentStore) -> None:
+        self.database = database
+        self.jobs = jobs
+        self.store = store
+        self._profiles = ProfileService(database)
+
+    def import_file(self, path: Path, *, subject: str | None = None,
+                    password: str | None = None) -> ImportOutcome:
+        """Copy the file into the library and queue it for indexing; refuse what cannot be read."""
+        subject = clean_subject(subject)
+        if not path.exists():
+            raise SourceFileMissingError(f"There is no file at {path}.")
+        if not path.is_file():
+            raise UnsupportedFileTypeError(f"{path} is not a file.")
+        try:
+            file_format = detect_format(path)
+        except FileNotFoundError as error:
+            raise SourceFileMissingError(f"{path} disappeared while it was being imported.") from error
+        try:
+            stored = self.store.add(path)
+        except FileNotFoundError as error:
+            raise SourceFileMissingError(f"{path} disappeared while it was being imported.") from error
+        except PermissionError as error:
+            raise UnsupportedFileTypeError(f"Study Teddy may not read {path}.") from error
+        profile = self._profiles.ensure_local_profile()
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            existing = documents.live_with_hash(profile.id, stored.sha256)
+            if existing is not None:
+                return ImportOutcome(document_dto(existing), duplicate=True, job_id=None)
+            document = documents.add(Document(
+                user_id=profile.id, title=path.stem[:500] or path.name[:500], original_filename=path.name,
+                content_sha256=stored.sha256, mime_type=file_format.name, size_bytes=stored.size_bytes,
+                subject=subject, status=DocumentStatus.QUEUED, stored_path=stored.relative_path,
+                source_path=str(path.absolute()), paged=file_format.name == "pdf"))
+            job = self._new_job(session, document.id, password)
+            session.refresh(document)
+            outcome = ImportOutcome(document_dto(document), duplicate=False, job_id=job.id)
+        self.jobs.enqueue(outcome.job_id)
+        return outcome
+
+    def _new_job(self, session, document_id: uuid.UUID, password: str | None) -> BackgroundJob:
+        payload: dict = {"document_id": str(document_id)}
+        if password is not None:
+            payload["password"] = password
+        return JobRepository(session).add(BackgroundJob(kind=INDEX_JOB_KIND, payload=payload,
+                                                        state=JobState.QUEUED))
+
+    def list_documents(self) -> list[DocumentDTO]:
+        profile = self._profiles.ensure_local_profile()
+        with self.database.unit_of_work() as session:
+            return [document_dto(document) for document in DocumentRepository(session).live_for_user(profile.id)]
+
+    def get(self, document_id: uuid.UUID) -> DocumentDTO:
+        with self.database.unit_of_work() as session:
+            return document_dto(self._require(DocumentRepository(session), document_id))
+
+    def detail(self, document_id: uuid.UUID) -> DocumentDetailDTO:
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            document = self._require(documents, document_id)
+            pages = tuple(DocumentPageDTO(page.ordinal, page.page_number, page.char_start, page.text)
+                          for page in documents.pages(document_id))
+            stored = str(self.store.path_of(document.stored_path)) if document.stored_path else None
+            return DocumentDetailDTO(document_dto(document), pages, stored)
+
+    def retry(self, document_id: uuid.UUID, *, password: str | None = None) -> DocumentDTO:
+        """Index again: after a failure, a cancel, or with the password a protected PDF asked for."""
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            document = self._require(documents, document_id, for_update=True)
+            if document.status not in _RESTARTABLE:
+                raise InvalidInputError(f"“{document.title}” is already being indexed.")
+            document.status, document.status_reason, document.progress = DocumentStatus.QUEUED, None, 0.0
+            job = self._new_job(session, document.id, password)
+            session.flush()
+            dto = document_dto(document)
+        self.jobs.enqueue(job.id)
+        return dto
+
+    def unlock(self, document_id: uuid.UUID, password: str) -> DocumentDTO:
+        if not password:
+            raise InvalidInputError("Enter the PDF's password.")
+        return self.retry(document_id, password=password)
+
+    def cancel(self, document_id: uuid.UUID) -> DocumentDTO:
+        """Stop indexing; the worker notices between batches and clears what it wrote."""
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            document = self._require(documents, document_id, for_update=True)
+            if DocumentStatus(document.status).is_final:
+                return document_dto(document)
+            document.status = DocumentStatus.CANCELLED
+            document.status_reason = "Cancelled by you. Choose Retry to index it again."
+            document.progress = 0.0
+            return document_dto(document)
+
+    def set_subject(self, document_id: uuid.UUID, subject: str | None) -> DocumentDTO:
+        with self.database.unit_of_work() as session:
+            document = self._require(DocumentRepository(session), document_id, for_update=True)
+            document.subject = clean_subject(subject)
+            session.flush()
+            return document_dto(document)
+
+    def rename(self, document_id: uuid.UUID, title: str) -> DocumentDTO:
+        cleaned = " ".join(title.split())
+        if not cleaned:
+            raise InvalidInputError("A document needs a title.")
+        with self.database.unit_of_work() as session:
+            document = self._require(DocumentRepository(session), document_id, for_update=True)
+            document.title = cleaned[:500]
+            session.flush()
+            return document_dto(document)
+
+    def delete(self, document_id: uuid.UUID) -> None:
+        """Tombstone the document, drop its chunks and pages, and its file unless shared."""
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            document = self._require(documents, document_id, for_update=True)
+            document.deleted_at = datetime.now(UTC)
+            if not DocumentStatus(document.status).is_final:
+                document.status = DocumentStatus.CANCELLED
+            documents.delete_derived_rows(document_id)
+            document.chunk_count = 0
+            stored_path = document.stored_path
+            shared = stored_path is not None and documents.other_live_users_of_file(stored_path, document_id)
+        if stored_path and not shared:
+            self.store.remove(stored_path)
+
+    @staticmethod
+    def _require(documents: DocumentRepository, document_id: uuid.UUID, *, for_update: bool = False) -> Document:
+        document = documents.get(document_id, for_update=for_update)
+        if document is None:
+            raise NotFoundError("That document no longer exists.")
+        return document

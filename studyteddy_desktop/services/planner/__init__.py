@@ -1,0 +1,1 @@
+"""Planner: tasks, exams, focus sessions, reminders and the calendar file."""

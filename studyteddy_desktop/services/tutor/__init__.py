@@ -1,0 +1,1 @@
+"""Tutor, app side: threads, questions handed to the worker, and the language model settings."""

@@ -1,0 +1,1 @@
+"""Documents, worker side: reading, chunking and embedding a file, then its summary."""

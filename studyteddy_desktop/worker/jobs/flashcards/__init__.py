@@ -1,0 +1,1 @@
+"""Flashcards, worker side: drafting cards from passages, and keeping cards tied to their source."""

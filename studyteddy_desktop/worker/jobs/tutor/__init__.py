@@ -1,0 +1,1 @@
+"""Tutor, worker side: writing one grounded answer as a stream of events."""

@@ -1,0 +1,84 @@
+"""Hybrid search: meaning and exact words both find the right page; filters and bad queries."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from studyteddy_desktop.domain.errors import InvalidInputError
+from studyteddy_desktop.ingest.content_store import ContentStore
+from studyteddy_desktop.worker.jobs.documents.indexing_job import DocumentIndexer
+from studyteddy_desktop.services.documents.document_library import DocumentLibrary
+from studyteddy_desktop.services.documents.document_search import DocumentSearch, fuse_rankings
+from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.worker.queue import HueyJobQueue
+from tests.document_samples import BIOLOGY_PAGES, text_pdf
+
+BIOLOGY = f"Biology {uuid.uuid4().hex[:6]}"
+HISTORY = f"History {uuid.uuid4().hex[:6]}"
+HISTORY_PAGES = [
+    "The French Revolution began in 1789 with the storming of the Bastille in Paris.",
+    "Napoleon Bonaparte crowned himself emperor in 1804 and reshaped European law with his code.",
+]
+
+
+@pytest.fixture()
+def indexed(database, endpoints, sentence_embedder, tmp_path):
+    store = ContentStore(tmp_path / "files")
+    library = DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    indexer = DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist())
+    # Subjects unique to this test: other tests may have committed documents on the same topics.
+    biology = library.import_file(text_pdf(tmp_path / "biology.pdf", BIOLOGY_PAGES), subject=BIOLOGY)
+    history = library.import_file(text_pdf(tmp_path / "history.pdf", HISTORY_PAGES), subject=HISTORY)
+    for outcome in (biology, history):
+        indexer.index(outcome.document.id)
+    search = DocumentSearch(database, sentence_embedder.embed_query)
+    return search, biology.document, history.document
+
+
+def test_a_question_in_other_words_finds_the_page_that_answers_it(indexed):
+    search, biology, _history = indexed
+    top = search.search("Which process releases oxygen by splitting water?", limit=3, subject=BIOLOGY)[0]
+    assert (top.document_id, top.page) == (biology.id, 1)
+
+
+def test_an_exact_term_finds_its_page(indexed):
+    search, biology, _history = indexed
+    hits = search.search("Krebs", limit=5, document_ids=[biology.id, _history.id])
+    assert (hits[0].document_id, hits[0].page) == (biology.id, 3)
+    assert "«Krebs»" in hits[0].snippet
+
+
+def test_filters_by_document_and_subject(indexed):
+    search, biology, history = indexed
+    assert {hit.document_id for hit in search.search("emperor", subject=BIOLOGY.lower())} == {biology.id}
+    assert {hit.document_id for hit in search.search("energy", document_ids=[history.id])} == {history.id}
+    assert search.search("energy", document_ids=[uuid.uuid4()]) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 1001, "\x00\x01"])
+def test_empty_and_huge_queries_are_refused(indexed, query):
+    with pytest.raises(InvalidInputError):
+        indexed[0].search(query)
+
+
+@pytest.mark.parametrize("query", ["a & | ! ( :* <-> ')", "'; DROP TABLE document_chunks; --",
+                                   "\"unclosed quote", "ΣΨΩ 光合作用"])
+def test_hostile_queries_return_results_or_nothing_but_never_fail(indexed, query):
+    search = indexed[0]
+    hits = search.search(query, limit=5)
+    assert len(hits) <= 5
+    assert search.search("chlorophyll")
+
+
+def test_limits_outside_the_range_are_refused(indexed):
+    with pytest.raises(InvalidInputError):
+        indexed[0].search("cells", limit=0)
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    fused = fuse_rankings([[a, b, c], [c, b]])
+    assert [item for item, _score in fused][0] in (b, c)
+    assert dict(fused)[b] == pytest.approx(1 / 62 + 1 / 62)

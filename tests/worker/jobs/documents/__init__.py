@@ -1,0 +1,1 @@
+"""Tests of the document pipelines the worker runs."""
