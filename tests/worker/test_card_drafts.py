@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk, Flashcard
-from studyteddy_desktop.domain.card_draft_dto import DraftedCard, text_fingerprint
+from studyteddy_desktop.domain.card_draft_dto import PASSAGE_ORIGIN, DraftedCard, text_fingerprint
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
@@ -116,6 +117,39 @@ def test_a_selected_passage_drafts_only_from_the_passages_it_touches(world):
     touching = {chunk.id for chunk in chunks if chunk.char_end > last.char_end - 120}
     assert result.drafts and all(draft.chunk_id in touching for draft in result.drafts)
     assert all("spare rotor" in draft.quote or "laboratory" in draft.quote for draft in result.drafts)
+
+
+def test_a_finished_drafting_job_always_has_drafts_and_says_whose_words_they_are(world):
+    """Whatever the model writes on this CPU: drafts come back, and those built from the passage's own
+    sentences say so and answer with the passage's own words."""
+    services, document_id, _notes_path = world
+    chunks = _chunks(services, document_id)
+    for chunk in (chunks[0], chunks[len(chunks) // 2]):
+        job_id = services.card_drafts.request(document_id, char_start=chunk.char_start,
+                                              char_end=chunk.char_start + 160, count=2)
+        result = _wait_drafts(services, job_id)
+        assert result.state == "done", result.error
+        assert 1 <= len(result.drafts) <= 2
+        start, end = chunk.char_start, chunk.char_start + 160
+        touching = [other for other in chunks if other.char_end > start and other.char_start < end]
+        passage_words = set(re.findall(r"\w+", " ".join(other.text for other in touching).casefold()))
+        for draft in result.drafts:
+            assert draft.chunk_id in {other.id for other in touching} and draft.front.strip() and draft.back.strip()
+            if draft.from_passage:
+                assert "own sentences" in result.notice
+                assert set(re.findall(r"\w+", draft.back.casefold())) <= passage_words, draft
+
+
+def test_cards_worded_from_the_passage_are_tagged_apart_from_ai_made_ones(world):
+    services, document_id, _notes_path = world
+    first = _chunks(services, document_id)[0]
+    worded = DraftedCard("Fill in the blank: The brakvolt _____ spins.", "turbine", document_id, first.id,
+                         first.page_start, first.text[:80], origin=PASSAGE_ORIGIN)
+    asked = DraftedCard("What spins?", "The brakvolt turbine.", document_id, first.id, first.page_start,
+                        first.text[:80])
+    from_passage, from_model = services.card_drafts.accept([worded, asked], new_deck_name="Brakvolt origins")
+    assert "from-passage" in from_passage.tags and "ai-made" not in from_passage.tags
+    assert "ai-made" in from_model.tags and "from-passage" not in from_model.tags
 
 
 def test_bad_requests_are_refused_with_a_reason(world):

@@ -26,6 +26,8 @@ from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.services.core.local_student import LocalStudent
 
 AI_TAG = "ai-made"
+# Cards worded from the passage's own sentences when the model wrote none: told apart in the browser.
+PASSAGE_TAG = "from-passage"
 
 
 class CardDrafts:
@@ -64,7 +66,9 @@ class CardDrafts:
                 continue  # a malformed stored draft is skipped rather than hiding the others
         return CardDraftsDTO(job_id=job.id, state=job.state, progress=job.progress, message=job.message,
                              error=job.error, drafts=tuple(drafts),
-                             document_title=str(job.result.get("document_title") or ""))
+                             document_title=str(job.result.get("document_title") or ""),
+                             notice=" ".join(str(job.result.get(key) or "") for key in ("notice", "fallback_notice")
+                                             ).strip())
 
     def accept(self, drafts: list[DraftedCard], *, deck_id: uuid.UUID | None = None,
                new_deck_name: str | None = None) -> list[CardDTO]:
@@ -76,7 +80,8 @@ class CardDrafts:
             raise InvalidInputError("Choose at least one card to add.")
         if (deck_id is None) == (new_deck_name is None):
             raise InvalidInputError("Choose the deck the cards go into.")
-        cleaned = [clean_draft(CardDraft(draft.front, draft.back, (AI_TAG,))) for draft in drafts]
+        cleaned = [clean_draft(CardDraft(draft.front, draft.back, (PASSAGE_TAG if draft.from_passage else AI_TAG,)))
+                   for draft in drafts]
         user_id = self.student.user_id()
         due = self.student.now() - timedelta(seconds=1)
         with self.database.unit_of_work() as session:

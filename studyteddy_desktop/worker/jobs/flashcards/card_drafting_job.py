@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import uuid
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 from studyteddy_desktop.ai.card_prompt import ParsedCard, card_messages, parse_cards, questions_started
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
 from studyteddy_desktop.ai.llm_runtime import SamplingSettings
+from studyteddy_desktop.ai.sentence_cards import sentence_cards
 from studyteddy_desktop.ai.tutor_prompt import focused_excerpt
 from studyteddy_desktop.db.models import Document, DocumentChunk, DocumentPage
-from studyteddy_desktop.domain.card_draft_dto import DraftedCard
+from studyteddy_desktop.domain.card_draft_dto import MODEL_ORIGIN, PASSAGE_ORIGIN, DraftedCard
 from studyteddy_desktop.domain.enums import DocumentStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
@@ -32,6 +34,14 @@ QUOTE_CHARS = 600
 # A small model writes its best cards from a few sentences; a whole chunk gets one vague card.
 PASSAGE_CHARS = 320
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
+# The first ask samples a little, for variety; the retry of a passage that gave nothing takes the
+# model's single likeliest answer, which keeps to the shown format best.
+_FIRST_TRY = SamplingSettings(max_tokens=0, temperature=0.2, seed=7)
+_STRICT_RETRY = SamplingSettings(max_tokens=0, temperature=0.0, seed=7)
+PASSAGE_NOTICE = ("The language model wrote no usable cards for this text, so these are made from its own "
+                  "sentences. Check them before you keep them.")
+NO_CARDS_MESSAGE = ("No flashcards could be made: the language model wrote none that fit, and the text has no "
+                    "full sentence to turn into a card. Select a longer passage, or try another model in Settings.")
 Progress = Callable[[float, str], None]
 
 
@@ -57,7 +67,9 @@ class DraftRequest:
 
 
 @dataclass(frozen=True)
-class _Passage:
+class Passage:
+    """A piece of a document to draft cards from, with the chunk and page it belongs to."""
+
     chunk_id: uuid.UUID
     page: int | None
     text: str
@@ -85,21 +97,18 @@ class CardDrafter:
                      f"reading passage {number + 1} of {len(passages)}")
             wanted = min(per_passage, request.count - len(drafts))
             excerpt = focused_excerpt(passage.text, title, PASSAGE_TOKENS, model.count_tokens)
-            for card in self._ask(model, excerpt, wanted):
-                key = " ".join(card.front.casefold().split())
-                if key in seen:
-                    continue
-                seen.add(key)
-                drafts.append(DraftedCard(front=card.front, back=card.back, document_id=request.document_id,
-                                          chunk_id=passage.chunk_id, page=passage.page,
-                                          quote=_quote(passage.text)))
-                if len(drafts) >= request.count:
-                    break
+            cards = self._ask(model, excerpt, wanted, _FIRST_TRY) or self._ask(model, excerpt, wanted, _STRICT_RETRY)
+            _add_new(drafts, seen, cards, request, passage, MODEL_ORIGIN)
+        notice = ""
+        if not drafts:
+            # Never a finished job with nothing to show: the passage's own sentences, labelled so.
+            drafts, notice = sentence_drafts(passages, request), PASSAGE_NOTICE
         return {"document_id": str(request.document_id), "document_title": title, "passages": len(passages),
-                "drafts": [draft.to_json() for draft in drafts], "fallback_notice": ready.fallback_notice}
+                "drafts": [draft.to_json() for draft in drafts], "fallback_notice": ready.fallback_notice,
+                "notice": notice}
 
     @staticmethod
-    def _ask(model, excerpt: str, wanted: int) -> list[ParsedCard]:
+    def _ask(model, excerpt: str, wanted: int, sampling: SamplingSettings) -> list[ParsedCard]:
         max_tokens = TOKENS_PER_CARD * wanted + 20
         prompt = model.chat_tokens(card_messages(excerpt, wanted, model.defuse))
         pieces: list[str] = []
@@ -112,14 +121,14 @@ class CardDrafter:
             return stopped
 
         # A plain loop: `enough` reads `pieces` between tokens, so each must be appended as it comes.
-        for piece in model.stream(prompt, SamplingSettings(max_tokens=max_tokens, temperature=0.2, seed=7),
+        for piece in model.stream(prompt, dataclasses.replace(sampling, max_tokens=max_tokens),
                                   should_stop=enough):
             pieces.append(piece)  # noqa: PERF402
         text = "".join(pieces)
         cut_off = not stopped and model.count_tokens(text) >= max_tokens - 2
         return parse_cards(text, drop_last=cut_off)[:wanted]
 
-    def _passages(self, request: DraftRequest) -> tuple[str, list[_Passage]]:
+    def _passages(self, request: DraftRequest) -> tuple[str, list[Passage]]:
         with self.database.unit_of_work() as session:
             document = session.get(Document, request.document_id)
             if document is None or document.deleted_at is not None:
@@ -156,11 +165,38 @@ class CardDrafter:
                 chunks = list(session.execute(query))
         if not chunks:
             raise InvalidInputError(f"“{title}” has no text to make cards from.")
-        picked = _spread([_Passage(chunk.id, chunk.page_start, chunk.text) for chunk in chunks], request.count)
+        picked = _spread([Passage(chunk.id, chunk.page_start, chunk.text) for chunk in chunks], request.count)
         return title, _spread(_split(picked), request.count)
 
 
-def _spread(passages: list[_Passage], count: int) -> list[_Passage]:
+def sentence_drafts(passages: list[Passage], request: DraftRequest) -> list[DraftedCard]:
+    """Drafts worded from the passages' own sentences, for when the model wrote none that fit."""
+    drafts: list[DraftedCard] = []
+    seen: set[str] = set()
+    for passage in passages:
+        _add_new(drafts, seen, sentence_cards(passage.text, request.count - len(drafts)), request, passage,
+                 PASSAGE_ORIGIN)
+    if not drafts:
+        raise InvalidInputError(NO_CARDS_MESSAGE)
+    return drafts
+
+
+def _add_new(drafts: list[DraftedCard], seen: set[str], cards: list[ParsedCard], request: DraftRequest,
+             passage: Passage, origin: str) -> None:
+    """Append the cards whose question is new, up to the count asked for."""
+    for card in cards:
+        if len(drafts) >= request.count:
+            return
+        key = " ".join(card.front.casefold().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        drafts.append(DraftedCard(front=card.front, back=card.back, document_id=request.document_id,
+                                  chunk_id=passage.chunk_id, page=passage.page, quote=_quote(passage.text),
+                                  origin=origin))
+
+
+def _spread(passages: list[Passage], count: int) -> list[Passage]:
     """A passage per card wanted (up to MAX_PASSAGES), taken at even steps to cover the whole range;
     asked for one or two cards each, the model keeps to the passage."""
     wanted = min(MAX_PASSAGES, max(1, count))
@@ -168,24 +204,24 @@ def _spread(passages: list[_Passage], count: int) -> list[_Passage]:
     return [passages[int(index * step)] for index in range(min(wanted, len(passages)))]
 
 
-def _split(passages: list[_Passage]) -> list[_Passage]:
+def _split(passages: list[Passage]) -> list[Passage]:
     """Each passage cut at sentence ends into pieces of at most about PASSAGE_CHARS characters."""
-    pieces: list[_Passage] = []
+    pieces: list[Passage] = []
     for passage in passages:
         current = ""
         for sentence in (part.strip() for part in _SENTENCE_END.split(passage.text)):
             if current and len(current) + len(sentence) > PASSAGE_CHARS:
-                pieces.append(_Passage(passage.chunk_id, passage.page, current))
+                pieces.append(Passage(passage.chunk_id, passage.page, current))
                 current = ""
             current = f"{current} {sentence}".strip() if sentence else current
         if current:
-            pieces.append(_Passage(passage.chunk_id, passage.page, current))
+            pieces.append(Passage(passage.chunk_id, passage.page, current))
     return pieces
 
 
-def _selected_passages(chunks: list, pages: list, start: int, end: int) -> list[_Passage]:
+def _selected_passages(chunks: list, pages: list, start: int, end: int) -> list[Passage]:
     """One passage per chunk the selection touches, holding only the selected part of its text."""
-    passages: list[_Passage] = []
+    passages: list[Passage] = []
     covered = start
     for chunk in chunks[:MAX_PASSAGES]:
         low, high = max(start, chunk.char_start, covered), min(end, chunk.char_end)
@@ -193,7 +229,7 @@ def _selected_passages(chunks: list, pages: list, start: int, end: int) -> list[
             continue  # this chunk's part of the selection was already read with the one before
         text = _document_text(pages, low, high).strip() or chunk.text
         page = next((p.page_number for p in reversed(pages) if p.char_start <= low), chunk.page_start)
-        passages.append(_Passage(chunk.id, page, text))
+        passages.append(Passage(chunk.id, page, text))
         covered = high
     if not passages:
         raise InvalidInputError("The selected text is not part of an indexed passage; select text of the document.")

@@ -1,0 +1,1 @@
+"""Tests of the flashcard pipelines the worker runs."""
