@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Enum, MetaData, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import functions
 
 # Deterministic constraint names let later migrations drop or alter a constraint by name
 # without reflecting the database first.
@@ -53,6 +54,18 @@ def enum_values(enum_class: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_class]
 
 
+def transaction_time() -> functions.now:
+    """The one clock for modification stamps and tombstones: the database transaction's start time.
+
+    PostgreSQL's now() is fixed for a transaction, so every row one unit of work touches carries
+    the same stamp (a deck and its cards, a thread and its answers): an undo finds the rows a
+    deletion took by that equality, and no device's wall clock decides what happened when.
+    Assigned to an attribute it is computed at flush, so read the attribute back only after a
+    flush (which expires it: the next read loads the stamp the database wrote).
+    """
+    return func.now()
+
+
 class SyncedRow:
     """Columns every row that is synchronised between devices carries.
 
@@ -66,9 +79,9 @@ class SyncedRow:
         server_default=func.gen_random_uuid(),
         sort_order=-100,
     )
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), sort_order=100)
+    created_at: Mapped[datetime] = mapped_column(server_default=transaction_time(), sort_order=100)
     updated_at: Mapped[datetime] = mapped_column(
-        server_default=func.now(), onupdate=func.now(), sort_order=100
+        server_default=transaction_time(), onupdate=transaction_time(), sort_order=100
     )
     deleted_at: Mapped[datetime | None] = mapped_column(sort_order=100)
 

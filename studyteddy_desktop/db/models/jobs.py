@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Double, Index, Integer, String, Text, fu
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studyteddy_desktop.db.base import Base, str_enum
+from studyteddy_desktop.db.base import Base, str_enum, transaction_time
 from studyteddy_desktop.domain.enums import JobState
 
 
@@ -53,7 +53,7 @@ class BackgroundJob(Base):
     # while a new worker (new token) may take over a job its dead predecessor left running.
     worker_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=transaction_time(), onupdate=transaction_time())
     finished_at: Mapped[datetime | None]
 
     @property

@@ -3,11 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
-                        func, text)
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from studyteddy_desktop.db.base import Base, SyncedRow, str_enum
+from studyteddy_desktop.db.base import Base, SyncedRow, str_enum, transaction_time
 from studyteddy_desktop.domain.enums import FocusPhase, TaskPriority, TaskStatus
 
 
@@ -135,7 +134,7 @@ class FocusTimer(Base):
     # Work already banked from finished work phases and from before a pause.
     worked_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     completed_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=transaction_time(), onupdate=transaction_time())
 
     def __repr__(self) -> str:
         return f"FocusTimer(user_id={self.user_id!s}, phase={self.phase!s})"

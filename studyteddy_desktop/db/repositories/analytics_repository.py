@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import AnalyticsSnapshot, Flashcard, FlashcardDeck, StudySession, Task
 from studyteddy_desktop.db.models.analytics import DAILY_ACTIVITY_VIEW
+from studyteddy_desktop.db.repositories.base import SessionRepository
 from studyteddy_desktop.domain.enums import TaskStatus
 
 # Days the view does not cover yet, computed like the view but for one student since a moment.
@@ -55,9 +56,8 @@ _EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 DailyRow = tuple[date, int, int, int, int, int, int]
 
 
-class AnalyticsRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class AnalyticsRepository(SessionRepository):
+    """Aggregates across tables, so no one model: only the shared session."""
 
     # -- the snapshot marker ------------------------------------------------------------
 
@@ -86,7 +86,7 @@ class AnalyticsRepository:
             sa.select(AnalyticsSnapshot.name).where(AnalyticsSnapshot.name == DAILY_ACTIVITY_VIEW)
             .with_for_update())
         self.session.execute(sa.text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {DAILY_ACTIVITY_VIEW}"))
-        now = self.session.scalar(sa.select(sa.func.now()))
+        now = self.session.scalar(sa.select(transaction_time()))
         self.session.merge(AnalyticsSnapshot(name=DAILY_ACTIVITY_VIEW, refreshed_at=now))
         self.session.flush()
         return now

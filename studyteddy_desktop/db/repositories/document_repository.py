@@ -8,43 +8,32 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
 from studyteddy_desktop.db.models import Document, DocumentChunk, DocumentPage
+from studyteddy_desktop.db.repositories.base import (
+    ANY_USER,
+    RepositoryBase,
+    SoftDeletionMixin,
+    UserScopedMixin,
+)
 
 
-class DocumentRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, document_id: uuid.UUID, *, for_update: bool = False,
-            include_deleted: bool = False) -> Document | None:
-        statement = sa.select(Document).where(Document.id == document_id)
-        if not include_deleted:
-            statement = statement.where(Document.deleted_at.is_(None))
-        if for_update:
-            statement = statement.with_for_update()
-        return self.session.scalars(statement).first()
+class DocumentRepository(UserScopedMixin[Document], SoftDeletionMixin[Document], RepositoryBase[Document]):
+    model = Document
 
     def live_with_hash(self, user_id: uuid.UUID, sha256: str) -> Document | None:
-        statement = sa.select(Document).where(Document.user_id == user_id, Document.content_sha256 == sha256,
-                                              Document.deleted_at.is_(None))
-        return self.session.scalars(statement).first()
+        # At most one: a partial unique index keeps one live document per user and content.
+        return self.get_one_or_none(self.get_base_statement(user_id=user_id)
+                                    .where(Document.content_sha256 == sha256))
 
     def live_for_user(self, user_id: uuid.UUID) -> list[Document]:
-        statement = (sa.select(Document).where(Document.user_id == user_id, Document.deleted_at.is_(None))
-                     .order_by(Document.created_at.desc()))
-        return list(self.session.scalars(statement))
+        return self.get_all(self.get_base_statement(user_id=user_id).order_by(Document.created_at.desc()))
 
     def other_live_users_of_file(self, stored_path: str, except_id: uuid.UUID) -> int:
-        statement = sa.select(sa.func.count()).select_from(Document).where(
-            Document.stored_path == stored_path, Document.deleted_at.is_(None), Document.id != except_id)
+        """Live documents, whoever owns them, that share the stored file (the store deduplicates)."""
+        statement = self.get_base_statement(sa.func.count(), user_id=ANY_USER).where(
+            Document.stored_path == stored_path, Document.id != except_id)
         return int(self.session.scalar(statement) or 0)
-
-    def add(self, document: Document) -> Document:
-        self.session.add(document)
-        self.session.flush()
-        return document
 
     def pages(self, document_id: uuid.UUID) -> list[DocumentPage]:
         statement = (sa.select(DocumentPage).where(DocumentPage.document_id == document_id)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog
+from studyteddy_desktop.db.repositories.base import RepositoryBase, SoftDeletionMixin, UserScopedMixin
+
+FlashcardRow = TypeVar("FlashcardRow", FlashcardDeck, Flashcard, ReviewLog)
 
 
 # Per deck: live cards, cards never reviewed, cards reviewed before and due now; and how many new
@@ -65,38 +69,35 @@ def _deck_params(deck_ids: tuple[uuid.UUID, ...]) -> dict:
     return {"deck_id": deck_ids[0]} if len(deck_ids) == 1 else {"deck_ids": list(deck_ids)}
 
 
-class FlashcardRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class FlashcardRepository(UserScopedMixin[FlashcardDeck], SoftDeletionMixin[FlashcardDeck],
+                          RepositoryBase[FlashcardDeck]):
+    """The base's model is the deck (what a user owns); cards and review logs have named queries."""
+
+    model = FlashcardDeck
+
+    def add(self, row: FlashcardRow, *, flush: bool = True) -> FlashcardRow:
+        """Decks, cards and review-log rows alike."""
+        self.session.add(row)
+        if flush:
+            self.session.flush()
+        return row
 
     # -- decks --------------------------------------------------------------------------
 
-    def add(self, row: FlashcardDeck | Flashcard | ReviewLog) -> FlashcardDeck | Flashcard | ReviewLog:
-        self.session.add(row)
-        self.session.flush()
-        return row
-
     def live_decks(self, user_id: uuid.UUID) -> list[FlashcardDeck]:
-        return list(self.session.scalars(
-            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None))
-            .order_by(sa.func.lower(FlashcardDeck.name))))
+        return self.get_all(self.get_base_statement(user_id=user_id)
+                            .order_by(sa.func.lower(FlashcardDeck.name)))
 
     def deck(self, user_id: uuid.UUID, deck_id: uuid.UUID, *, for_update: bool = False) -> FlashcardDeck | None:
-        statement = sa.select(FlashcardDeck).where(
-            FlashcardDeck.id == deck_id, FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None))
-        if for_update:
-            statement = statement.with_for_update()
-        return self.session.scalar(statement)
+        return self.get(deck_id, user_id=user_id, for_update=for_update)
 
     def deck_by_name(self, user_id: uuid.UUID, name: str) -> FlashcardDeck | None:
-        return self.session.scalar(
-            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None),
-                                           sa.func.lower(FlashcardDeck.name) == name.casefold()).limit(1))
+        return self.session.scalar(self.get_base_statement(user_id=user_id)
+                                   .where(sa.func.lower(FlashcardDeck.name) == name.casefold()).limit(1))
 
     def deck_by_external_key(self, user_id: uuid.UUID, key: str) -> FlashcardDeck | None:
-        return self.session.scalar(
-            sa.select(FlashcardDeck).where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None),
-                                           FlashcardDeck.external_key == key).limit(1))
+        return self.session.scalar(self.get_base_statement(user_id=user_id)
+                                   .where(FlashcardDeck.external_key == key).limit(1))
 
     def deck_counts(self, user_id: uuid.UUID, now: datetime, day_start: datetime) -> dict[uuid.UUID, tuple[int, ...]]:
         rows = self.session.execute(_DECK_COUNTS, {"user_id": user_id, "now": now, "day_start": day_start})
@@ -109,6 +110,12 @@ class FlashcardRepository:
         return tuple(deck_ids or (deck_id,)), int(new_today), int(reviews_today)
 
     # -- cards --------------------------------------------------------------------------
+
+    def soft_delete_cards_in(self, deck_id: uuid.UUID) -> None:
+        """Tombstone the deck's live cards in one statement, on the clock the deck's own tombstone uses."""
+        self.session.execute(sa.update(Flashcard)
+                             .where(Flashcard.deck_id == deck_id, Flashcard.deleted_at.is_(None))
+                             .values(deleted_at=transaction_time()))
 
     def card(self, card_id: uuid.UUID, *, for_update: bool = False) -> Flashcard | None:
         statement = sa.select(Flashcard).where(Flashcard.id == card_id, Flashcard.deleted_at.is_(None))

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from studyteddy_desktop.db.models import UserProfile
+from studyteddy_desktop.db.repositories.base import RepositoryBase, SoftDeletionMixin
 
 
-class ProfileRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class ProfileRepository(SoftDeletionMixin[UserProfile], RepositoryBase[UserProfile]):
+    model = UserProfile
 
     def first_live(self) -> UserProfile | None:
-        statement = (sa.select(UserProfile).where(UserProfile.deleted_at.is_(None))
-                     .order_by(UserProfile.created_at).limit(1))
-        return self.session.scalars(statement).first()
-
-    def add(self, profile: UserProfile) -> UserProfile:
-        self.session.add(profile)
-        self.session.flush()
-        return profile
+        return self.get_one_or_none(self.get_base_statement().order_by(UserProfile.created_at).limit(1))

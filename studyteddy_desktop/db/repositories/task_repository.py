@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from studyteddy_desktop.db.models import Exam, Task
+from studyteddy_desktop.db.repositories.base import RepositoryBase, SoftDeletionMixin, UserScopedMixin
 from studyteddy_desktop.domain.enums import TaskPriority, TaskStatus
 from studyteddy_desktop.domain.planner_dto import TaskFilter, TaskSort
 
@@ -20,30 +20,17 @@ TASK_COLUMNS = (Task.id, Task.title, Task.description, Task.subject, Task.due_at
                 Task.estimated_minutes, Task.actual_minutes, Task.completed_at, Task.created_at, Task.updated_at)
 
 
-class TaskRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, task: Task) -> Task:
-        self.session.add(task)
-        self.session.flush()
-        return task
-
-    def get(self, user_id: uuid.UUID, task_id: uuid.UUID, *, include_deleted: bool = False) -> Task | None:
-        task = self.session.get(Task, task_id)
-        if task is None or task.user_id != user_id or (task.deleted_at is not None and not include_deleted):
-            return None
-        return task
+class TaskRepository(UserScopedMixin[Task], SoftDeletionMixin[Task], RepositoryBase[Task]):
+    model = Task
 
     def ids_starting_with(self, user_id: uuid.UUID, prefix: str, limit: int = 2) -> list[uuid.UUID]:
-        statement = (sa.select(Task.id).where(Task.user_id == user_id, Task.deleted_at.is_(None),
-                                              sa.cast(Task.id, sa.String).startswith(prefix))
-                     .limit(limit))
+        statement = (self.get_base_statement(Task.id, user_id=user_id)
+                     .where(sa.cast(Task.id, sa.String).startswith(prefix)).limit(limit))
         return list(self.session.scalars(statement))
 
     def _filtered(self, user_id: uuid.UUID, task_filter: TaskFilter) -> sa.Select:
         # Plain rows, not ORM objects: a list of hundreds of tasks builds several times faster.
-        statement = sa.select(*TASK_COLUMNS).where(Task.user_id == user_id, Task.deleted_at.is_(None))
+        statement = self.get_base_statement(*TASK_COLUMNS, user_id=user_id)
         if task_filter.status is not None:
             statement = statement.where(Task.status == task_filter.status)
         if task_filter.subject is not None:
@@ -69,51 +56,38 @@ class TaskRepository:
         return rows, int(total or 0)
 
     def subjects(self, user_id: uuid.UUID) -> list[str]:
-        statement = (sa.select(Task.subject).where(Task.user_id == user_id, Task.deleted_at.is_(None),
-                                                   Task.subject.is_not(None))
+        statement = (self.get_base_statement(Task.subject, user_id=user_id).where(Task.subject.is_not(None))
                      .group_by(Task.subject).order_by(sa.func.count().desc()).limit(100))
         return [subject for subject in self.session.scalars(statement) if subject]
 
     def open_due_between(self, user_id: uuid.UUID, start: datetime, end: datetime, limit: int = 50) -> list[Task]:
-        statement = (sa.select(Task).where(Task.user_id == user_id, Task.deleted_at.is_(None),
-                                           Task.status == TaskStatus.OPEN, Task.due_at >= start,
-                                           Task.due_at < end)
+        statement = (self.get_base_statement(user_id=user_id)
+                     .where(Task.status == TaskStatus.OPEN, Task.due_at >= start, Task.due_at < end)
                      .order_by(Task.due_at).limit(limit))
-        return list(self.session.scalars(statement))
+        return self.get_all(statement)
 
-    # -- exams --------------------------------------------------------------------------
-
-    def add_exam(self, exam: Exam) -> Exam:
-        self.session.add(exam)
-        self.session.flush()
-        return exam
-
-    def get_exam(self, user_id: uuid.UUID, exam_id: uuid.UUID, *, include_deleted: bool = False) -> Exam | None:
-        exam = self.session.get(Exam, exam_id)
-        if exam is None or exam.user_id != user_id or (exam.deleted_at is not None and not include_deleted):
-            return None
-        return exam
-
-    def exams_from(self, user_id: uuid.UUID, start: datetime | None, limit: int = 200) -> list[Exam]:
-        statement = sa.select(Exam).where(Exam.user_id == user_id, Exam.deleted_at.is_(None))
-        if start is not None:
-            statement = statement.where(Exam.exam_at >= start)
-        return list(self.session.scalars(statement.order_by(Exam.exam_at).limit(limit)))
-
-    def all_live(self, user_id: uuid.UUID, limit: int = 50_000) -> tuple[list[Task], list[Exam]]:
-        tasks = self.session.scalars(sa.select(Task).where(Task.user_id == user_id, Task.deleted_at.is_(None))
-                                     .order_by(Task.due_at.asc().nulls_last()).limit(limit))
-        exams = self.session.scalars(sa.select(Exam).where(Exam.user_id == user_id, Exam.deleted_at.is_(None))
-                                     .order_by(Exam.exam_at).limit(limit))
-        return list(tasks), list(exams)
+    def all_live(self, user_id: uuid.UUID, limit: int = 50_000) -> list[Task]:
+        return self.get_all(self.get_base_statement(user_id=user_id)
+                            .order_by(Task.due_at.asc().nulls_last()).limit(limit))
 
     def open_workload(self, user_id: uuid.UUID, subject: str, before: datetime) -> tuple[int, int]:
         """Open tasks of a subject due before `before` (or undated) and their remaining estimate."""
         remaining = sa.func.greatest(sa.func.coalesce(Task.estimated_minutes, 0) - Task.actual_minutes, 0)
-        statement = (sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(remaining), 0))
-                     .where(Task.user_id == user_id, Task.deleted_at.is_(None),
-                            Task.status == TaskStatus.OPEN,
+        statement = (self.get_base_statement(sa.func.count(), sa.func.coalesce(sa.func.sum(remaining), 0),
+                                             user_id=user_id)
+                     .where(Task.status == TaskStatus.OPEN,
                             sa.func.lower(Task.subject) == subject.lower(),
                             sa.or_(Task.due_at.is_(None), Task.due_at < before)))
         count, minutes = self.session.execute(statement).one()
         return int(count), int(minutes)
+
+
+class ExamRepository(UserScopedMixin[Exam], SoftDeletionMixin[Exam], RepositoryBase[Exam]):
+    model = Exam
+
+    def exams_from(self, user_id: uuid.UUID, start: datetime | None, limit: int = 200) -> list[Exam]:
+        """Live exams at or after `start` (all of them when None), soonest first."""
+        statement = self.get_base_statement(user_id=user_id)
+        if start is not None:
+            statement = statement.where(Exam.exam_at >= start)
+        return self.get_all(statement.order_by(Exam.exam_at).limit(limit))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from studyteddy_desktop.db.models import BackgroundJob, Document
@@ -112,13 +111,15 @@ class DocumentLibrary:
             return [document_dto(document) for document in DocumentRepository(session).live_for_user(profile.id)]
 
     def get(self, document_id: uuid.UUID) -> DocumentDTO:
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
-            return document_dto(self._require(DocumentRepository(session), document_id))
+            return document_dto(self._require(DocumentRepository(session), owner_id, document_id))
 
     def detail(self, document_id: uuid.UUID) -> DocumentDetailDTO:
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = self._require(documents, document_id)
+            document = self._require(documents, owner_id, document_id)
             pages = tuple(DocumentPageDTO(page.ordinal, page.page_number, page.char_start, page.text)
                           for page in documents.pages(document_id))
             stored = str(self.store.path_of(document.stored_path)) if document.stored_path else None
@@ -126,9 +127,10 @@ class DocumentLibrary:
 
     def retry(self, document_id: uuid.UUID, *, password: str | None = None) -> DocumentDTO:
         """Index again: after a failure, a cancel, or with the password a protected PDF asked for."""
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = self._require(documents, document_id, for_update=True)
+            document = self._require(documents, owner_id, document_id, for_update=True)
             if document.status not in _RESTARTABLE:
                 raise InvalidInputError(f"“{document.title}” is already being indexed.")
             document.status, document.status_reason, document.progress = DocumentStatus.QUEUED, None, 0.0
@@ -145,9 +147,10 @@ class DocumentLibrary:
 
     def cancel(self, document_id: uuid.UUID) -> DocumentDTO:
         """Stop indexing; the worker notices between batches and clears what it wrote."""
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = self._require(documents, document_id, for_update=True)
+            document = self._require(documents, owner_id, document_id, for_update=True)
             if DocumentStatus(document.status).is_final:
                 return document_dto(document)
             document.status = DocumentStatus.CANCELLED
@@ -156,8 +159,9 @@ class DocumentLibrary:
             return document_dto(document)
 
     def set_subject(self, document_id: uuid.UUID, subject: str | None) -> DocumentDTO:
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
-            document = self._require(DocumentRepository(session), document_id, for_update=True)
+            document = self._require(DocumentRepository(session), owner_id, document_id, for_update=True)
             document.subject = clean_subject(subject)
             session.flush()
             return document_dto(document)
@@ -166,18 +170,20 @@ class DocumentLibrary:
         cleaned = " ".join(title.split())
         if not cleaned:
             raise InvalidInputError("A document needs a title.")
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
-            document = self._require(DocumentRepository(session), document_id, for_update=True)
+            document = self._require(DocumentRepository(session), owner_id, document_id, for_update=True)
             document.title = cleaned[:500]
             session.flush()
             return document_dto(document)
 
     def delete(self, document_id: uuid.UUID) -> None:
         """Tombstone the document, drop its chunks and pages, and its file unless shared."""
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = self._require(documents, document_id, for_update=True)
-            document.deleted_at = datetime.now(UTC)
+            document = self._require(documents, owner_id, document_id, for_update=True)
+            documents.soft_delete(document)
             if not DocumentStatus(document.status).is_final:
                 document.status = DocumentStatus.CANCELLED
             documents.delete_derived_rows(document_id)
@@ -187,9 +193,14 @@ class DocumentLibrary:
         if stored_path and not shared:
             self.store.remove(stored_path)
 
+    def _owner_id(self) -> uuid.UUID:
+        """The local profile, whose documents these are; resolved before a unit of work opens."""
+        return self._profiles.ensure_local_profile().id
+
     @staticmethod
-    def _require(documents: DocumentRepository, document_id: uuid.UUID, *, for_update: bool = False) -> Document:
-        document = documents.get(document_id, for_update=for_update)
+    def _require(documents: DocumentRepository, owner_id: uuid.UUID, document_id: uuid.UUID, *,
+                 for_update: bool = False) -> Document:
+        document = documents.get(document_id, user_id=owner_id, for_update=for_update)
         if document is None:
             raise NotFoundError("That document no longer exists.")
         return document

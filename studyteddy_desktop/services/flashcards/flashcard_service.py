@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Row
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck
 from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
@@ -186,16 +187,14 @@ class FlashcardService:
     def delete_deck(self, deck_id: uuid.UUID) -> None:
         """Tombstone the deck, its sub-decks and their cards."""
         user_id = self.student.user_id()
-        now = self.student.now()
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
             pending = [self._deck(repository, deck_id, for_update=True)]
             decks = repository.live_decks(user_id)
             while pending:
                 deck = pending.pop()
-                deck.deleted_at = now
-                for card in repository.cards_in_deck(deck.id):
-                    card.deleted_at = now
+                repository.soft_delete(deck, flush=False)
+                repository.soft_delete_cards_in(deck.id)
                 pending += [child for child in decks if child.parent_id == deck.id and child.deleted_at is None]
         self.cache.bump(user_id)
 
@@ -232,11 +231,10 @@ class FlashcardService:
         self.cache.bump(self.student.user_id())
 
     def delete_cards(self, card_ids: list[uuid.UUID]) -> None:
-        now = self.student.now()
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
             for card_id in card_ids:
-                self._card(repository, card_id).deleted_at = now
+                self._card(repository, card_id).deleted_at = transaction_time()
         self.cache.bump(self.student.user_id())
 
     def get_card(self, card_id: uuid.UUID) -> CardDTO:

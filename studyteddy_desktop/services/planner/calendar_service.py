@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from studyteddy_desktop import __version__
 from studyteddy_desktop.db.models import Exam, Task
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
-from studyteddy_desktop.db.repositories.task_repository import TaskRepository
+from studyteddy_desktop.db.repositories.task_repository import ExamRepository, TaskRepository
 from studyteddy_desktop.domain.enums import TaskPriority, TaskStatus
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.domain.local_time import END_OF_DAY, at_local
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ENTRIES = 10_000
+# Tasks, and exams, an export writes at most: past any student's history, short of an unbounded read.
+_MAX_EXPORTED = 50_000
 UID_DOMAIN = "studyteddy"
 # An all-day exam has no time; the morning is the likeliest and keeps "days left" right.
 ALL_DAY_EXAM_TIME = time(9, 0)
@@ -81,7 +83,9 @@ class CalendarService:
         """Write every task and exam to `path` (atomically); returns (tasks, exams) written."""
         target = Path(path)
         with self.database.unit_of_work() as session:
-            tasks, exams = TaskRepository(session).all_live(self.student.user_id())
+            user_id = self.student.user_id()
+            tasks = TaskRepository(session).all_live(user_id, limit=_MAX_EXPORTED)
+            exams = ExamRepository(session).exams_from(user_id, None, limit=_MAX_EXPORTED)
             calendar = self._calendar(tasks, exams)
         data = calendar.to_ical()
         try:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import Exam
-from studyteddy_desktop.db.repositories.task_repository import TaskRepository
+from studyteddy_desktop.db.repositories.task_repository import ExamRepository, TaskRepository
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.local_time import day_bounds, local_date
 from studyteddy_desktop.domain.planner_dto import ExamDTO, ExamOutlook
@@ -68,7 +68,7 @@ class ExamService:
         user_id = self.student.user_id()
         subject, title, when = self._clean(subject, title, exam_at)
         with self.database.unit_of_work() as session:
-            exam = TaskRepository(session).add_exam(
+            exam = ExamRepository(session).add(
                 Exam(id=exam_id or uuid.uuid4(), user_id=user_id, subject=subject, title=title, exam_at=when))
             dto = self._dto(exam)
         self.cache.bump(user_id)
@@ -78,7 +78,7 @@ class ExamService:
         user_id = self.student.user_id()
         subject, title, when = self._clean(subject, title, exam_at)
         with self.database.unit_of_work() as session:
-            exam = TaskRepository(session).get_exam(user_id, exam_id)
+            exam = ExamRepository(session).get(exam_id, user_id=user_id)
             if exam is None:
                 raise NotFoundError("That exam does not exist any more.")
             exam.subject, exam.title, exam.exam_at = subject, title, when
@@ -91,11 +91,14 @@ class ExamService:
         """Tombstone an exam; `deleted=False` undoes it."""
         user_id = self.student.user_id()
         with self.database.unit_of_work() as session:
-            exam = TaskRepository(session).get_exam(user_id, exam_id, include_deleted=True)
+            exams = ExamRepository(session)
+            exam = exams.get(exam_id, user_id=user_id, include_deleted=True)
             if exam is None:
                 raise NotFoundError("That exam does not exist any more.")
-            exam.deleted_at = self.student.now() if deleted else None
-            session.flush()
+            if deleted:
+                exams.soft_delete(exam)
+            else:
+                exams.restore(exam)
             dto = self._dto(exam)
         self.cache.bump(user_id)
         return dto
@@ -104,20 +107,20 @@ class ExamService:
         """Exams from the start of today on, soonest first."""
         start = day_bounds(self.student.today(), self.student.zone)[0]
         with self.database.unit_of_work() as session:
-            return tuple(self._dto(exam) for exam in TaskRepository(session).exams_from(
+            return tuple(self._dto(exam) for exam in ExamRepository(session).exams_from(
                 self.student.user_id(), start, limit))
 
     def outlook(self, exam_id: uuid.UUID) -> ExamOutlook:
         user_id = self.student.user_id()
         with self.database.unit_of_work() as session:
-            repository = TaskRepository(session)
-            exam = repository.get_exam(user_id, exam_id)
+            exam = ExamRepository(session).get(exam_id, user_id=user_id)
             if exam is None:
                 raise NotFoundError("That exam does not exist any more.")
             total, below, target = session.execute(_CARDS_FOR_SUBJECT, {
                 "user_id": user_id, "subject": exam.subject, "exam_at": exam.exam_at,
                 "default_decay": DEFAULT_FSRS_DECAY}).one()
-            open_tasks, open_minutes = repository.open_workload(user_id, exam.subject, exam.exam_at)
+            open_tasks, open_minutes = TaskRepository(session).open_workload(
+                user_id, exam.subject, exam.exam_at)
             dto = self._dto(exam)
         # Each card below target needs one review before the exam; spread over the days left
         # (the exam day itself counts when it is today).

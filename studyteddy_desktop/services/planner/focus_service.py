@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import FocusTimer, StudySession, Task
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
 from studyteddy_desktop.db.repositories.task_repository import TaskRepository
@@ -78,7 +79,7 @@ class FocusService:
             if self._timer(session) is not None:
                 raise InvalidInputError("A focus session is already running: end it first.")
             if task_id is not None:
-                task = TaskRepository(session).get(user_id, task_id)
+                task = TaskRepository(session).get(task_id, user_id=user_id)
                 if task is None:
                     raise NotFoundError("That task does not exist any more.")
                 subject = subject or task.subject
@@ -154,7 +155,7 @@ class FocusService:
             study.focus_score = score
             study.notes = clean_notes
             if timer.task_id is not None and counted:
-                task = TaskRepository(session).get(user_id, timer.task_id)
+                task = TaskRepository(session).get(timer.task_id, user_id=user_id)
                 if task is not None:
                     task.actual_minutes = min((task.actual_minutes or 0) + counted, check.MAX_ACTUAL_MINUTES)
             # The session may have started on a day the analytics view already closed.
@@ -174,4 +175,4 @@ class FocusService:
             study = session.get(StudySession, timer.study_session_id)
             session.delete(timer)
             if study is not None:
-                study.deleted_at = self.student.now()
+                study.deleted_at = transaction_time()

@@ -40,7 +40,7 @@ class PlannerService:
 
     def _load(self, repository: TaskRepository, user_id: uuid.UUID, task_id: uuid.UUID,
               *, include_deleted: bool = False) -> Task:
-        task = repository.get(user_id, task_id, include_deleted=include_deleted)
+        task = repository.get(task_id, user_id=user_id, include_deleted=include_deleted)
         if task is None:
             raise NotFoundError("That task does not exist any more.")
         return task
@@ -112,11 +112,14 @@ class PlannerService:
     def _set_deleted(self, task_id: uuid.UUID, *, deleted: bool) -> TaskDTO:
         user_id = self.student.user_id()
         with self.database.unit_of_work() as session:
-            task = self._load(TaskRepository(session), user_id, task_id, include_deleted=True)
+            tasks = TaskRepository(session)
+            task = self._load(tasks, user_id, task_id, include_deleted=True)
             if task.status == TaskStatus.DONE:
                 AnalyticsRepository(session).changed_since(task.completed_at)
-            task.deleted_at = self.student.now() if deleted else None
-            session.flush()
+            if deleted:
+                tasks.soft_delete(task)
+            else:
+                tasks.restore(task)
             session.refresh(task)
             dto = task_dto(task)
         self._changed(user_id)

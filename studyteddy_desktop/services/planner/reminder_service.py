@@ -9,7 +9,7 @@ from datetime import timedelta
 import redis
 
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
-from studyteddy_desktop.db.repositories.task_repository import TaskRepository
+from studyteddy_desktop.db.repositories.task_repository import ExamRepository, TaskRepository
 from studyteddy_desktop.domain.local_time import day_bounds
 from studyteddy_desktop.domain.planner_dto import Reminder
 from studyteddy_desktop.services.core.database import Database
@@ -49,7 +49,8 @@ class ReminderService:
                                           "Task due soon", f"{task.title} is due at {when}."))
             if settings.exams_near:
                 end = day_bounds(today + timedelta(days=EXAM_WITHIN_DAYS), zone)[1]
-                for exam in tasks.exams_from(user_id, day_bounds(today, zone)[0], limit=_MAX_PER_CHECK):
+                exams = ExamRepository(session)
+                for exam in exams.exams_from(user_id, day_bounds(today, zone)[0], limit=_MAX_PER_CHECK):
                     if exam.exam_at >= end:
                         break
                     days = (exam.exam_at.astimezone(zone).date() - today).days

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import AIInteraction, ConversationThread, Document
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
@@ -85,10 +86,10 @@ class TutorService:
         """A tombstone, so the deletion syncs; its answers go with it."""
         with self.database.unit_of_work() as session:
             thread = self._thread(session, thread_id)
-            now = sa.func.now()
-            thread.deleted_at = now
+            # One transaction, one stamp: restore_thread lifts exactly the answers this took.
+            thread.deleted_at = transaction_time()
             session.execute(sa.update(AIInteraction).where(AIInteraction.thread_id == thread_id)
-                            .values(deleted_at=now))
+                            .values(deleted_at=transaction_time()))
         for interaction in self._generating_in(thread_id):
             self.cancel(interaction)
 
@@ -157,7 +158,7 @@ class TutorService:
             row = AIInteraction(thread_id=thread.id, user_id=thread.user_id, mode=mode, question=question,
                                 status=InteractionStatus.GENERATING)
             session.add(row)
-            thread.updated_at = sa.func.now()
+            thread.updated_at = transaction_time()
             session.flush()
             session.refresh(row)
             dto = interaction_dto(row)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from studyteddy_desktop.ai.token_counter import shared_token_counter
+from studyteddy_desktop.db.repositories.base import ANY_USER
 from studyteddy_desktop.db.repositories.document_repository import DocumentRepository
 from studyteddy_desktop.domain.document_errors import DocumentProblem, NoExtractableTextError
 from studyteddy_desktop.domain.enums import DocumentStatus
@@ -72,7 +73,7 @@ class DocumentIndexer:
 
     def _begin(self, document_id: uuid.UUID) -> str | None:
         with self.database.unit_of_work() as session:
-            document = DocumentRepository(session).get(document_id, for_update=True)
+            document = DocumentRepository(session).get(document_id, user_id=ANY_USER, for_update=True)
             if document is None or document.status in (DocumentStatus.CANCELLED, DocumentStatus.READY):
                 return None
             document.status, document.status_reason, document.progress = DocumentStatus.EXTRACTING, None, 0.0
@@ -90,7 +91,7 @@ class DocumentIndexer:
                                  limits=self.limits) as extraction:
             info = extraction.info()
             with self.database.unit_of_work() as session:
-                document = DocumentRepository(session).get(document_id, for_update=True)
+                document = DocumentRepository(session).get(document_id, user_id=ANY_USER, for_update=True)
                 if document is None:
                     raise IndexingCancelled()
                 document.page_count, document.format_name = info.page_count, info.format_name
@@ -121,7 +122,7 @@ class DocumentIndexer:
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
             documents.trim_derived_rows(document_id, chunks_total, pages_done)
-            document = documents.get(document_id, for_update=True)
+            document = documents.get(document_id, user_id=ANY_USER, for_update=True)
             if document is None or document.status == DocumentStatus.CANCELLED:
                 raise IndexingCancelled()
             document.status, document.progress = DocumentStatus.READY, 1.0
@@ -135,7 +136,7 @@ class DocumentIndexer:
         """Write a batch's pages, its newly embedded chunks and the progress in one transaction."""
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = documents.get(document_id, for_update=True)
+            document = documents.get(document_id, user_id=ANY_USER, for_update=True)
             if document is None or document.status == DocumentStatus.CANCELLED:
                 raise IndexingCancelled()
             documents.upsert_pages([
@@ -154,7 +155,7 @@ class DocumentIndexer:
     def _finish_with_problem(self, document_id: uuid.UUID, problem: DocumentProblem) -> None:
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            document = documents.get(document_id, for_update=True)
+            document = documents.get(document_id, user_id=ANY_USER, for_update=True)
             if document is None:
                 return
             documents.delete_derived_rows(document_id)
