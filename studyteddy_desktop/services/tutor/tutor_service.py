@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import AIInteraction, ConversationThread, Document
+from studyteddy_desktop.db.repositories.tutor_repository import InteractionRepository, ThreadRepository
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from studyteddy_desktop.domain.job_queue import JobQueue, TaskName
@@ -96,8 +97,8 @@ class TutorService:
     def restore_thread(self, thread_id: uuid.UUID) -> ThreadDTO:
         """Undo of a deletion: the tombstones are lifted."""
         with self.database.unit_of_work() as session:
-            thread = session.get(ConversationThread, thread_id)
-            if thread is None or thread.user_id != self.student.user_id():
+            thread = ThreadRepository(session).get(thread_id, user_id=self.student.user_id(), include_deleted=True)
+            if thread is None:
                 raise NotFoundError("That conversation no longer exists.")
             deleted_at = thread.deleted_at
             thread.deleted_at = None
@@ -111,9 +112,7 @@ class TutorService:
     def interactions(self, thread_id: uuid.UUID) -> list[InteractionDTO]:
         with self.database.unit_of_work() as session:
             self._thread(session, thread_id)
-            rows = session.scalars(sa.select(AIInteraction).where(AIInteraction.thread_id == thread_id,
-                                                                  AIInteraction.deleted_at.is_(None))
-                                   .order_by(AIInteraction.created_at, AIInteraction.id))
+            rows = InteractionRepository(session).in_thread(thread_id, user_id=self.student.user_id())
             return [interaction_dto(row) for row in rows]
 
     def interaction(self, interaction_id: uuid.UUID) -> InteractionDTO:
@@ -223,18 +222,17 @@ class TutorService:
         return [str(item) for item in ids]
 
     def _thread(self, session, thread_id: uuid.UUID) -> ConversationThread:
-        thread = session.get(ConversationThread, thread_id)
-        if thread is None or thread.deleted_at is not None or thread.user_id != self.student.user_id():
+        thread = ThreadRepository(session).get(thread_id, user_id=self.student.user_id())
+        if thread is None:
             raise NotFoundError("That conversation no longer exists.")
         return thread
 
     def _interaction(self, session, interaction_id: uuid.UUID, *, for_update: bool = False) -> AIInteraction:
-        row = session.get(AIInteraction, interaction_id, with_for_update=for_update)
-        if row is None or row.deleted_at is not None:
+        row = InteractionRepository(session).get(interaction_id, for_update=for_update,
+                                                 user_id=self.student.user_id())
+        if row is None:
             raise NotFoundError("That answer no longer exists.")
         return row
 
-    @staticmethod
-    def _count(session, thread_id: uuid.UUID) -> int:
-        return session.scalar(sa.select(sa.func.count()).select_from(AIInteraction).where(
-            AIInteraction.thread_id == thread_id, AIInteraction.deleted_at.is_(None))) or 0
+    def _count(self, session, thread_id: uuid.UUID) -> int:
+        return InteractionRepository(session).count_in_thread(thread_id, user_id=self.student.user_id())

@@ -98,3 +98,27 @@ def test_hostile_and_odd_questions_are_stored_verbatim_and_safely(tutor):
     assert asked.question == hostile.replace("\x00", "").strip()
     with pytest.raises(InvalidInputError, match="Type a question"):
         tutor.ask("\x00\x00  ")
+
+
+def test_another_students_thread_and_answers_stay_out_of_reach(database, tutor):
+    from studyteddy_desktop.db.models import ConversationThread, UserProfile
+
+    tutor.student.user_id()  # this installation's student first, then a second account beside it
+    with database.unit_of_work() as session:
+        stranger = UserProfile(display_name="Someone else", subjects=[])
+        session.add(stranger)
+        session.flush()
+        thread = ConversationThread(user_id=stranger.id, title="Their notes", document_scope=[])
+        session.add(thread)
+        session.flush()
+        answer = AIInteraction(thread_id=thread.id, user_id=stranger.id, mode="explain", question="Theirs?",
+                               answer="Private.", status=InteractionStatus.DONE, grounded=True)
+        session.add(answer)
+        session.flush()
+        thread_id, answer_id = thread.id, answer.id
+    assert thread_id not in {listed.id for listed in tutor.list_threads()}
+    for attempt in (lambda: tutor.interactions(thread_id), lambda: tutor.interaction(answer_id),
+                    lambda: tutor.rate(answer_id, 5), lambda: tutor.restore_thread(thread_id),
+                    lambda: tutor.rename_thread(thread_id, "Mine now")):
+        with pytest.raises(NotFoundError):
+            attempt()
