@@ -47,6 +47,18 @@ def _clean_subjects(subjects: list[str] | tuple[str, ...]) -> list[str]:
     return cleaned
 
 
+def _local_profile(repository: ProfileRepository) -> UserProfile:
+    """The one local profile, created if missing. The app and the worker both start on a new data
+    directory at once: creation is serialised by a lock, so the second finds the first's row."""
+    profile = repository.first_live()
+    if profile is None:
+        repository.lock_profile_creation()
+        profile = repository.first_live()
+        if profile is None:
+            profile = repository.add(UserProfile(display_name=_login_display_name(), subjects=[]))
+    return profile
+
+
 class ProfileService:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -54,20 +66,14 @@ class ProfileService:
     def ensure_local_profile(self) -> ProfileDTO:
         """The student's profile; the first call on a new data directory creates it."""
         with self.database.unit_of_work() as session:
-            repository = ProfileRepository(session)
-            profile = repository.first_live()
-            if profile is None:
-                profile = repository.add(UserProfile(display_name=_login_display_name(), subjects=[]))
-                session.refresh(profile)
+            profile = _local_profile(ProfileRepository(session))
+            session.refresh(profile)
             return _to_dto(profile)
 
     def update_profile(self, *, display_name: str | None = None,
                        subjects: list[str] | tuple[str, ...] | None = None) -> ProfileDTO:
         with self.database.unit_of_work() as session:
-            repository = ProfileRepository(session)
-            profile = repository.first_live()
-            if profile is None:
-                profile = repository.add(UserProfile(display_name=_login_display_name(), subjects=[]))
+            profile = _local_profile(ProfileRepository(session))
             if display_name is not None:
                 name = " ".join(display_name.split())
                 if not name:

@@ -43,3 +43,34 @@ def test_hostile_text_is_stored_verbatim_not_interpreted(database):
 def test_too_many_subjects_are_refused(database):
     with pytest.raises(InvalidInputError, match="At most 50"):
         ProfileService(database).update_profile(subjects=[f"Subject {n}" for n in range(51)])
+
+
+def test_processes_starting_together_on_a_new_database_make_one_profile(migrated_engine):
+    import threading
+
+    import sqlalchemy as sa
+
+    from studyteddy_desktop.db.models import UserProfile
+    from studyteddy_desktop.services.core.database import Database
+
+    # The app, the worker and a CLI command can all ask at once on a brand-new data directory.
+    databases = [Database(migrated_engine.url) for _ in range(6)]
+    start = threading.Barrier(len(databases))
+    ids: list = []
+
+    def first_launch(database: Database) -> None:
+        start.wait()
+        ids.append(ProfileService(database).ensure_local_profile().id)
+
+    threads = [threading.Thread(target=first_launch, args=(database,)) for database in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert len(ids) == len(databases) and len(set(ids)) == 1, ids
+        with migrated_engine.connect() as connection:
+            assert connection.scalar(sa.select(sa.func.count()).select_from(UserProfile)) == 1
+    finally:
+        for database in databases:
+            database.dispose()
