@@ -261,13 +261,3 @@ class CalendarImportResult:
             parts.append(f"{self.skipped_other} other entr(ies) skipped")
         return ", ".join(parts) + "."
 
-
-@dataclass(frozen=True)
-class PlannerChanges:
-    """What a planner mutation changed, so each pane refreshes only what it shows."""
-
-    tasks: bool = False
-    exams: bool = False
-    sessions: bool = False
-    focus: bool = False
-    preferences: bool = False

@@ -50,7 +50,6 @@ class AppController(QObject):
     progressed = Signal(str, float)
     ready = Signal(object)
     failed = Signal(object)
-    worker_event = Signal(object)
 
     def __init__(self, settings: Settings, open_services: Callable[[RuntimeEndpoints], AppServices],
                  parent: QObject | None = None) -> None:
@@ -87,11 +86,13 @@ class AppController(QObject):
             return services
 
     def _started(self, services: AppServices) -> None:
+        from studyteddy_desktop.ui.change_broadcast import broadcaster_for
         from studyteddy_desktop.ui.event_listener import WorkerEventListener
 
         self.services = services
         self._listener = WorkerEventListener(services.endpoints.redis_url, self)
-        self._listener.event_received.connect(self.worker_event.emit)
+        # Worker events reach the panes only through the broadcaster, which also says what they changed.
+        self._listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
         self._listener.start()
         self.ready.emit(services)
 

@@ -43,7 +43,6 @@ def connect_window(window: MainWindow, controller: AppController) -> None:
     controller.progressed.connect(window.show_startup_progress)
     controller.ready.connect(window.show_ready)
     controller.failed.connect(window.show_startup_failure)
-    controller.worker_event.connect(window.dispatch_worker_event)
     window.retry_requested.connect(controller.start)
     window.worker_restart_requested.connect(controller.ensure_worker_running)
 

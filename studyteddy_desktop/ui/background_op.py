@@ -1,4 +1,4 @@
-"""Run blocking work off the Qt main thread; callbacks come back on the main thread."""
+"""Run blocking work off the Qt main thread (reads and writes); callbacks come back on the main thread."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.ui.change_broadcast import broadcaster_for
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ class _Runnable(QRunnable):
 
 
 class BackgroundOp(Generic[T]):
-    """A unit of background work, shaped after Anki's QueryOp: `.success()`, `.failure()`, `.run()`.
+    """A unit of background work, shaped after Anki's QueryOp (for reads): `.success()`, `.failure()`, `.run()`.
 
     `work` takes a progress function `(label, fraction)`; pass `with_progress()` a receiver for it.
     """
@@ -99,7 +103,37 @@ class BackgroundOp(Generic[T]):
         self._on_failure(error)
 
 
-def _is_known_error(error: BaseException) -> bool:
-    from studyteddy_desktop.domain.errors import StudyTeddyError
+class ChangeOp(BackgroundOp[T]):
+    """A write, after Anki's CollectionOp: once `.success()` has run, it broadcasts `changes` to every
+    pane on these services; a failure broadcasts nothing. The changes carry `initiator` (the parent
+    unless given), so a screen can tell its own changes from others'."""
 
+    def __init__(self, services: object, work: Callable[[ProgressFn], T], *, changes: Changes,
+                 parent: QObject | None = None, initiator: object = None) -> None:
+        super().__init__(work, parent=parent)
+        self._services = services
+        self._changes = changes.by(initiator if initiator is not None else parent)
+
+    @classmethod
+    def plain(cls, services: object, work: Callable[[], T], *, changes: Changes,  # type: ignore[override]
+              parent: QObject | None = None, initiator: object = None) -> ChangeOp[T]:
+        """For a write that reports no progress."""
+        return cls(services, lambda _progress: work(), changes=changes, parent=parent, initiator=initiator)
+
+    @Slot(object)
+    def _succeeded(self, result: T) -> None:
+        try:
+            super()._succeeded(result)
+        finally:
+            broadcaster_for(self._services).broadcast(self._changes)
+
+
+def user_message(error: BaseException) -> str:
+    """What to tell the student about a failed operation."""
+    if isinstance(error, StudyTeddyError):
+        return error.message
+    return "Something went wrong; the log has the details."
+
+
+def _is_known_error(error: BaseException) -> bool:
     return isinstance(error, StudyTeddyError)

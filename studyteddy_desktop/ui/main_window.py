@@ -19,7 +19,6 @@ from studyteddy_desktop.ui.startup_view import StartupView
 
 if TYPE_CHECKING:
     from studyteddy_desktop.domain.dto import HealthReport
-    from studyteddy_desktop.domain.events import WorkerEvent
     from studyteddy_desktop.services.app_services import AppServices
 
 log = logging.getLogger(__name__)
@@ -217,13 +216,6 @@ class MainWindow(QMainWindow):
          .success(self._health_arrived)
          .failure(lambda error: self.status_indicator.show_unreachable(str(error)))
          .run())
-
-    def dispatch_worker_event(self, event: WorkerEvent) -> None:
-        """Hand a worker event to every pane that listens for them."""
-        for widget in self._pane_widgets:
-            receiver = getattr(widget, "on_worker_event", None)
-            if receiver is not None:
-                receiver(event)
 
     def _health_arrived(self, report: HealthReport) -> None:
         self.status_indicator.show_report(report)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.planner_dto import ReminderSettings
-from studyteddy_desktop.ui.background_op import BackgroundOp
-from studyteddy_desktop.ui.planner_changes import user_message
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
 
 
 class ReminderSettingsBox(QGroupBox):
@@ -45,6 +45,7 @@ class ReminderSettingsBox(QGroupBox):
         if self._loading:
             return
         settings = self.current()
-        (BackgroundOp.plain(lambda: self.services.preferences.set_reminders(settings), parent=self)
+        (ChangeOp.plain(self.services, lambda: self.services.preferences.set_reminders(settings),
+                        changes=Changes(preferences=True), parent=self)
          .success(lambda _saved: self.message_label.setText("Saved."))
          .failure(lambda error: self.message_label.setText(user_message(error))).run())

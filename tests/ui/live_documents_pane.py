@@ -10,6 +10,7 @@ from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.ui.change_broadcast import broadcaster_for
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
 from tests.worker_support import session_worker
@@ -25,7 +26,7 @@ def live_documents_pane(qtbot, endpoints: RuntimeEndpoints, data_dir: Path,
     pane = DocumentsPane(services, Settings(data_dir=data_dir))
     qtbot.addWidget(pane)
     listener = WorkerEventListener(endpoints.redis_url)
-    listener.event_received.connect(pane.on_worker_event)
+    listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
     listener.start()
     pane.show()
     yield pane

@@ -12,6 +12,7 @@ from studyteddy_desktop.db.models import DocumentChunk, Flashcard
 from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO, DraftedCard
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.ui.change_broadcast import broadcaster_for
 from studyteddy_desktop.ui.documents.card_making import CardRequestDialog
 from studyteddy_desktop.ui.flashcards.card_source_bar import CardSourceBar
 from studyteddy_desktop.ui.flashcards.draft_review_dialog import DraftReviewDialog
@@ -135,6 +136,7 @@ def test_the_review_dialog_edits_rejects_one_and_adds_the_rest(qtbot, world, tmp
     bar.show_card(flagged)
     qtbot.waitUntil(lambda: "morvethic tidepools, p. 2" in bar.label.text(), timeout=10_000)
     assert "Needs a look" in bar.label.text() and bar.looks_fine.isVisible()
-    with qtbot.waitSignal(bar.changed, timeout=10_000):
+    with qtbot.waitSignal(broadcaster_for(services).changed, timeout=10_000,
+                          check_params_cb=lambda changes: changes.cards and changes.initiator is bar):
         bar.looks_fine.click()
     assert not services.flashcards.get_card(cards[0].id).needs_review_flag

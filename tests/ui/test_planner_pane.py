@@ -47,9 +47,12 @@ def test_dashboard_is_home_and_ctrl_n_adds_a_task_from_it(qtbot, app_window):
     dialog.due_edit.setDateTime(dialog.due_edit.dateTime().addDays(-3))  # two days ago: overdue
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)
     planner = pane_of(window, PlannerPane)
+    # A hidden pane takes in what changed when it is shown; each pane is looked at in turn.
+    window.go_to_pane(window._pane_widgets.index(planner))
     qtbot.waitUntil(lambda: any(task.title == title for task in planner.model.tasks), timeout=10_000)
     row = next(row for row, task in enumerate(planner.model.tasks) if task.title == title)
     assert planner.model.index(row, 3).data().startswith("⚠")  # overdue stands out
+    window.go_to_pane(0)
     qtbot.waitUntil(lambda: any(task.title == title for task in dashboard.board.recent_tasks), timeout=10_000)
     assert dashboard.due_card.hint_label.text().endswith("overdue")
 

@@ -16,6 +16,7 @@ from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, INTERRUPTED_MESSAGE, NOT_IN_DOCUMENTS
 from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
+from studyteddy_desktop.ui.change_broadcast import broadcaster_for
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.tutor_pane import TutorPane
 from studyteddy_desktop.ui.tutor.answer_card import AnswerCard
@@ -59,7 +60,7 @@ def pane(qtbot, tutor_services, session_data_dir, endpoints) -> Iterator[TutorPa
     widget = TutorPane(services, Settings(data_dir=session_data_dir))
     qtbot.addWidget(widget)
     listener = WorkerEventListener(endpoints.redis_url)
-    listener.event_received.connect(widget.on_worker_event)
+    listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
     # Tests watch events after the pane has handled them, as the main window's dispatch would.
     widget.event_hooks = []
     listener.event_received.connect(lambda event: [hook(event) for hook in widget.event_hooks])

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO
 from studyteddy_desktop.domain.job_queue import CARD_DRAFTS_JOB_KIND
 from studyteddy_desktop.domain.document_dto import DocumentDTO
-from studyteddy_desktop.domain.errors import StudyTeddyError
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, user_message
+from studyteddy_desktop.ui.change_broadcast import JOB_DONE, JOB_FAILED, JOB_PROGRESS, broadcaster_for
 from studyteddy_desktop.ui.flashcards.draft_review_dialog import DraftReviewDialog
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ class CardMaker(QObject):
         self.say = say
         self.jobs: dict[str, str] = {}  # job id -> document title
         self.review: DraftReviewDialog | None = None
+        broadcaster_for(services).worker_event.connect(self.on_worker_event)
 
     def start(self, document: DocumentDTO, selection: tuple[int, int] | None, selected_text: str = "") -> None:
         if document.status != "ready":
@@ -135,12 +136,12 @@ class CardMaker(QObject):
         if event.data.get("kind") != CARD_DRAFTS_JOB_KIND or event.job_id not in self.jobs:
             return
         title = self.jobs[event.job_id]
-        if event.kind == "job.progress":
+        if event.kind == JOB_PROGRESS:
             self.say(f"Making cards from “{title}”: {event.message} ({round((event.progress or 0) * 100)}%)")
-        elif event.kind == "job.failed":
+        elif event.kind == JOB_FAILED:
             self.jobs.pop(event.job_id, None)
             self.say(f"No cards from “{title}”: {event.message}")
-        elif event.kind == "job.done":
+        elif event.kind == JOB_DONE:
             self.jobs.pop(event.job_id, None)
             job_id = uuid.UUID(event.job_id)
             (BackgroundOp.plain(lambda: self.services.card_drafts.drafts(job_id), parent=self)
@@ -159,7 +160,7 @@ class CardMaker(QObject):
         self.review.open()
 
     def _failed(self, error: BaseException) -> None:
-        message = error.message if isinstance(error, StudyTeddyError) else "Something went wrong; the log has details."
+        message = user_message(error)
         self.say(message)
         # open(), not exec(): a modal loop here would stall the worker events still arriving.
         QMessageBox(QMessageBox.Icon.Warning, "Make flashcards", message, QMessageBox.StandardButton.Ok,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from studyteddy_desktop.domain.card_draft_dto import CardSourceDTO
 from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.flashcard_dto import CardDTO
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp
 
 if TYPE_CHECKING:
     from studyteddy_desktop.services.app_services import AppServices
@@ -39,8 +40,6 @@ def open_in_documents(widget: QWidget, source: CardSourceDTO) -> bool:
 
 
 class CardSourceBar(QWidget):
-    changed = Signal()  # a flag was cleared; the browser should show it
-
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
@@ -99,8 +98,9 @@ class CardSourceBar(QWidget):
         if self.card is None:
             return
         card_id = self.card.id
-        (BackgroundOp.plain(lambda: self.services.card_drafts.looks_fine([card_id]), parent=self)
-         .success(lambda _none: self.changed.emit())
+        # The cleared flag is a change to the card: the browser shows it anew.
+        (ChangeOp.plain(self.services, lambda: self.services.card_drafts.looks_fine([card_id]),
+                        changes=Changes(cards=True), parent=self)
          .failure(lambda error: self._say_problem(card_id, error)).run())
 
 

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 
 from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO, DraftedCard
 from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.flashcard_dto import DeckDTO
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp
 
 if TYPE_CHECKING:
     from studyteddy_desktop.services.app_services import AppServices
@@ -181,7 +182,8 @@ class DraftReviewDialog(QDialog):
                 QMessageBox(QMessageBox.Icon.Warning, "Cards not added", self.problem.text(),
                             QMessageBox.StandardButton.Ok, self).open()
 
-        (BackgroundOp.plain(lambda: self.services.card_drafts.accept(kept, **options), parent=self)
+        (ChangeOp.plain(self.services, lambda: self.services.card_drafts.accept(kept, **options),
+                        changes=Changes(cards=True, decks=True), parent=self)
          .success(done).failure(failed).run())
 
 

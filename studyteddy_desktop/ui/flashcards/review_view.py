@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.flashcard_dto import RatingOutcome, ReviewCardDTO, ReviewQueue
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp
 from studyteddy_desktop.ui.flashcards.markdown_view import MarkdownView
 
 if TYPE_CHECKING:
@@ -22,13 +23,13 @@ if TYPE_CHECKING:
 RATING_NAMES = ("Again", "Hard", "Good", "Easy")
 # As the review service's learn-ahead: answers due back within it are still part of today's session.
 LEARN_AHEAD = timedelta(minutes=20)
+REVIEWS = Changes(reviews=True, cards=True)
 
 
 class ReviewView(QWidget):
     """Shows prefetched cards; ratings are written in the background while the next card is already up."""
 
     finished = Signal()
-    reviewed = Signal()
     failed = Signal(object)
 
     def __init__(self, services: AppServices, media_dir: Path, parent: QWidget | None = None) -> None:
@@ -137,9 +138,9 @@ class ReviewView(QWidget):
         self.left = max(0, self.left - 1)
         self._advance()
         exclude = tuple(self.in_flight) + ((self.current.card.id,) if self.current else ())
-        (BackgroundOp.plain(lambda: self.services.reviews.rate(
+        (ChangeOp.plain(self.services, lambda: self.services.reviews.rate(
             shown.card.id, rating, shown_last_review_at=shown.shown_last_review_at, duration_ms=duration_ms,
-            exclude=exclude, session_deck_id=self.deck_id), parent=self)
+            exclude=exclude, session_deck_id=self.deck_id), changes=REVIEWS, parent=self)
          .success(self._rated).failure(lambda error, card_id=shown.card.id: self._rating_failed(card_id, error))
          .run())
 
@@ -151,7 +152,6 @@ class ReviewView(QWidget):
             if outcome.next_due_at is not None and outcome.next_due_at <= datetime.now(UTC) + LEARN_AHEAD:
                 self.left += 1
         self._queue_arrived(outcome.queue)
-        self.reviewed.emit()
 
     def _rating_failed(self, card_id: uuid.UUID, error: BaseException) -> None:
         self.in_flight.discard(card_id)
@@ -163,7 +163,8 @@ class ReviewView(QWidget):
         review_log_id = self.undo_stack.pop()
         deck_id = self.deck_id
         self.hint.setText("Undoing…")
-        (BackgroundOp.plain(lambda: self.services.reviews.undo(review_log_id, session_deck_id=deck_id), parent=self)
+        (ChangeOp.plain(self.services, lambda: self.services.reviews.undo(review_log_id, session_deck_id=deck_id),
+                        changes=REVIEWS, parent=self)
          .success(self._undone).failure(self.failed.emit).run())
 
     def _undone(self, queue: ReviewQueue) -> None:
@@ -171,7 +172,6 @@ class ReviewView(QWidget):
         self.upcoming = [card for card in queue.cards if card.card.id not in self.in_flight]
         self.left = queue.left if queue.left is not None else self.left + 1
         self._advance()
-        self.reviewed.emit()
 
     # -- drawing --------------------------------------------------------------------------
 

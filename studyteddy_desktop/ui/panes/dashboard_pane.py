@@ -11,13 +11,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from studyteddy_desktop.domain.planner_dto import AnalyticsDTO, DashboardDTO, PlannerChanges
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.domain.planner_dto import AnalyticsDTO, DashboardDTO
+from studyteddy_desktop.ui.background_op import BackgroundOp, user_message
+from studyteddy_desktop.ui.change_broadcast import ChangeSubscription
 from studyteddy_desktop.ui.dashboard import charts
 from studyteddy_desktop.ui.dashboard.activity_heatmap import ActivityHeatmap
 from studyteddy_desktop.ui.dashboard.stat_card import StatCard
 from studyteddy_desktop.ui.planner.task_table_model import format_due
-from studyteddy_desktop.ui.planner_changes import change_bus, user_message
 from studyteddy_desktop.ui.reminder_tray import install_reminders
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 # Figures move with the clock (overdue, due today) even when nothing is edited.
 REFRESH_INTERVAL_MS = 60_000
+# What the figures are made of: the greeting's name, deadlines, study time, cards due and reviews.
+SHOWN_HERE = Changes(tasks=True, exams=True, sessions=True, decks=True, cards=True, reviews=True, profile=True)
 ANALYTICS_RANGES = (("Last 12 weeks", 12), ("Last 26 weeks", 26), ("Last year", 52), ("Last 5 years", 260))
 
 
@@ -45,7 +48,6 @@ class DashboardPane(QScrollArea):
         self.board: DashboardDTO | None = None
         self.analytics: AnalyticsDTO | None = None
         self.loaded_in_ms: float | None = None
-        self._dirty = True
         self.tabs = QTabWidget()
         self.tabs.addTab(self._overview(), "&Overview")
         self.tabs.addTab(self._analytics_page(), "&Analytics")
@@ -74,7 +76,8 @@ class DashboardPane(QScrollArea):
         self._timer.setInterval(REFRESH_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
-        change_bus(services).changed.connect(self._on_changes)
+        self.subscription = ChangeSubscription(self, services, lambda _changes: self.reload(),
+                                               accepts=SHOWN_HERE.overlaps)
         QTimer.singleShot(0, self._install_window_parts)
         self.reload()
         self._refresh_view_in_background()
@@ -151,7 +154,6 @@ class DashboardPane(QScrollArea):
     # -- loading --------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._dirty = False
         dashboard = self.services.dashboard
         started = time.perf_counter()
         if self.tabs.currentIndex() == 1:
@@ -172,22 +174,9 @@ class DashboardPane(QScrollArea):
          .success(lambda refreshed: self.reload() if refreshed else None)
          .failure(self._failed).run())
 
-    def _on_changes(self, changes: PlannerChanges) -> None:
-        if self.isVisible():
-            self.reload()
-        else:
-            self._dirty = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.reload()
-
     def _tick(self) -> None:
-        if self.isVisible():
-            self.reload()
-        else:
-            self._dirty = True
+        # The clock moving is a change like any other: at once while shown, else when next shown.
+        self.subscription.deliver(SHOWN_HERE)
 
     def _failed(self, error: BaseException) -> None:
         self.hint_label.setText(user_message(error))

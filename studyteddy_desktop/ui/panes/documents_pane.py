@@ -8,33 +8,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QSplitter,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QSplitter, QTableView, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
-from studyteddy_desktop.domain.document_dto import (
-    DocumentDTO,
-    ImportOutcome,
-    SearchHitDTO,
-)
+from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome, SearchHitDTO
 from studyteddy_desktop.domain.errors import StudyTeddyError
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
+from studyteddy_desktop.ui.change_broadcast import (JOB_DONE, JOB_FAILED, JOB_PROGRESS, JOB_STARTED,
+                                                    ChangeSubscription, broadcaster_for)
 from studyteddy_desktop.ui.documents.card_making import CardMaker
 from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
 from studyteddy_desktop.ui.documents.document_table_model import (
@@ -54,6 +39,7 @@ _FILE_FILTER = "Documents (*.pdf *.docx *.md *.markdown *.txt *.text *.html *.ht
 _EMPTY_HINT = ("<p style='font-size:13pt'><b>Your library is empty.</b></p>"
                "<p>Drop PDFs, Word files or notes here, or press <b>Ctrl+O</b> to import.<br>"
                "Study Teddy reads them on your computer and finds the right page when you ask.</p>")
+DOCUMENTS = Changes(documents=True)
 
 
 class DocumentsPane(QWidget):
@@ -164,6 +150,9 @@ class DocumentsPane(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(splitter, stretch=1)
         self._update_actions()
+        self.subscription = ChangeSubscription(self, services, lambda _changes: self.refresh(),
+                                               accepts=self._changed_elsewhere)
+        broadcaster_for(services).worker_event.connect(self.on_worker_event)
         self.refresh()
 
     def eventFilter(self, watched, event) -> bool:
@@ -178,6 +167,11 @@ class DocumentsPane(QWidget):
 
     def refresh(self) -> None:
         BackgroundOp.plain(self.services.documents.list_documents, parent=self).success(self._show_documents).run()
+
+    def _changed_elsewhere(self, changes: Changes) -> bool:
+        # The worker's events and this pane's own writes update single rows, keeping the selection;
+        # a whole new list is only for documents changed by another pane.
+        return changes.documents and not changes.from_worker and changes.initiator is not self
 
     def _show_documents(self, documents: list[DocumentDTO]) -> None:
         self.model.set_documents(documents)
@@ -268,7 +262,7 @@ class DocumentsPane(QWidget):
                     outcomes.append((path, error))
             return outcomes
 
-        (BackgroundOp(import_all, parent=self)
+        (ChangeOp(self.services, import_all, changes=DOCUMENTS, parent=self)
          .with_progress(lambda step, _fraction: self._say(step))
          .success(self._imported).run())
 
@@ -319,8 +313,8 @@ class DocumentsPane(QWidget):
             self._update_actions()
             self._say(done_message.format(title=document.title))
 
-        (BackgroundOp.plain(lambda: work(document), parent=self)
-         .success(finished).failure(lambda error: self._say(_message_of(error))).run())
+        (ChangeOp.plain(self.services, lambda: work(document), changes=DOCUMENTS, parent=self)
+         .success(finished).failure(lambda error: self._say(user_message(error))).run())
 
     def retry_selected(self) -> None:
         self._run_on_selected(lambda d: self.services.documents.retry(d.id), "Indexing “{title}” again.")
@@ -383,7 +377,7 @@ class DocumentsPane(QWidget):
             return
         self._say("Searching… (right after start-up, the first search waits for the model to load)")
         (BackgroundOp.plain(lambda: self.services.search.search(query, limit=20), parent=self)
-         .success(self._show_results).failure(lambda error: self._say(_message_of(error))).run())
+         .success(self._show_results).failure(lambda error: self._say(user_message(error))).run())
 
     def _show_results(self, hits: list[SearchHitDTO]) -> None:
         self.results.clear()
@@ -421,12 +415,11 @@ class DocumentsPane(QWidget):
     # -- live updates -----------------------------------------------------------------
 
     def on_worker_event(self, event: WorkerEvent) -> None:
-        self.card_maker.on_worker_event(event)
         document_id = event.data.get("document_id")
         if event.data.get("kind") not in (INDEX_JOB_KIND, DIGEST_JOB_KIND) or not document_id:
             return
         identifier = uuid.UUID(document_id)
-        if event.kind == "job.progress" and event.progress is not None:
+        if event.kind == JOB_PROGRESS and event.progress is not None:
             if event.data.get("kind") != INDEX_JOB_KIND:
                 return  # a ready document's summary being written is not indexing progress
             self.model.show_progress(identifier, event.progress)
@@ -434,7 +427,7 @@ class DocumentsPane(QWidget):
             # The page count is known once reading starts; show it then, not only when indexing ends.
             if listed is not None and listed.page_count is None:
                 self._reload(identifier)
-        elif event.kind in ("job.done", "job.failed", "job.started"):
+        elif event.kind in (JOB_DONE, JOB_FAILED, JOB_STARTED):
             self._reload(identifier)
 
     def _reload(self, document_id: uuid.UUID) -> None:
@@ -451,6 +444,3 @@ class DocumentsPane(QWidget):
     def _say(self, text: str) -> None:
         self.status_line.setText(text)
 
-
-def _message_of(error: BaseException) -> str:
-    return error.message if isinstance(error, StudyTeddyError) else "Something went wrong; the log has details."

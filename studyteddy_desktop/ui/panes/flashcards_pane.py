@@ -11,9 +11,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.flashcard_dto import CardDTO, CardExchangeReport, DeckDTO
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
+from studyteddy_desktop.ui.change_broadcast import ChangeSubscription
 from studyteddy_desktop.ui.flashcards.card_dialog import CardDialog
 from studyteddy_desktop.ui.flashcards.card_source_bar import CardSourceBar
 from studyteddy_desktop.ui.flashcards.card_table_model import CARD_ROLE, SORT_ROLE, CardTableModel
@@ -28,6 +29,10 @@ PANE_TITLE = "Flashcards"
 _DECK_ID_ROLE = Qt.ItemDataRole.UserRole
 _REFRESH_MS = 60_000
 _FILE_FILTER = "Anki packages and CSV (*.apkg *.colpkg *.csv *.tsv *.txt);;All files (*)"
+DECKS = Changes(decks=True)
+# Cards count towards their decks' totals, so the deck list changes with them.
+CARDS = Changes(cards=True, decks=True)
+SHOWN_HERE = Changes(decks=True, cards=True, reviews=True)
 
 
 def _subtree_totals(decks: list[DeckDTO]) -> dict[uuid.UUID, tuple[int, int, int]]:
@@ -121,7 +126,6 @@ class FlashcardsPane(QWidget):
         self.needs_look = QCheckBox("Only cards that need a look")
         self.needs_look.toggled.connect(lambda _checked: self.refresh_cards())
         self.source_bar = CardSourceBar(services)
-        self.source_bar.changed.connect(self.refresh_cards)
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.source_bar.show_card(current.data(CARD_ROLE) if current.isValid() else None))
         search_line = QHBoxLayout()
@@ -137,7 +141,6 @@ class FlashcardsPane(QWidget):
 
         self.review = ReviewView(services, services.flashcards.media_dir)
         self.review.finished.connect(self._end_review)
-        self.review.reviewed.connect(self._after_review)
         self.review.failed.connect(self._show_error)
         self.pages = QStackedWidget()
         self.pages.addWidget(browser)
@@ -154,6 +157,7 @@ class FlashcardsPane(QWidget):
         self._timer.start()
         self._review_refresh = QTimer(self, singleShot=True, interval=1500)
         self._review_refresh.timeout.connect(self.refresh_decks)
+        self.subscription = ChangeSubscription(self, services, self._on_changes, accepts=SHOWN_HERE.overlaps)
         self.refresh_decks()
 
     # -- decks ----------------------------------------------------------------------------
@@ -208,15 +212,24 @@ class FlashcardsPane(QWidget):
     def current_deck(self) -> DeckDTO | None:
         return self.decks.get(self._selected_deck) if self._selected_deck else None
 
-    def _run(self, work, done=None, message: str | None = None) -> None:
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.reviews:
+            # Reviews come fast; count once the student pauses rather than after every key.
+            self._review_refresh.start()
+        elif changes.decks:
+            self.refresh_decks()
+        else:
+            self.refresh_cards()
+
+    def _run(self, work, done=None, message: str | None = None, changes: Changes = DECKS) -> None:
         def succeeded(result) -> None:
             if message:
                 self.status.setText(message)
             if done:
                 done(result)
-            self.refresh_decks()
 
-        BackgroundOp.plain(work, parent=self).success(succeeded).failure(self._action_failed).run()
+        ChangeOp.plain(self.services, work, changes=changes, parent=self).success(succeeded).failure(
+            self._action_failed).run()
 
     def new_deck(self) -> None:
         name, ok = QInputDialog.getText(self, "New deck", "Name (sub-decks go inside the selected deck "
@@ -253,7 +266,8 @@ class FlashcardsPane(QWidget):
                                       f"{deck.card_count} cards?")
         if answer == QMessageBox.StandardButton.Yes:
             self._selected_deck = None
-            self._run(lambda: self.services.flashcards.delete_deck(deck.id), message=f"Deleted “{deck.name}”.")
+            self._run(lambda: self.services.flashcards.delete_deck(deck.id), message=f"Deleted “{deck.name}”.",
+                      changes=CARDS)
 
     # -- cards ----------------------------------------------------------------------------
 
@@ -292,7 +306,7 @@ class FlashcardsPane(QWidget):
         if dialog.exec():
             draft = dialog.draft()
             self._run(lambda: self.services.flashcards.add_card(deck.id, draft),
-                      lambda _card: self.refresh_cards(), "Card added.")
+                      lambda _card: self.refresh_cards(), "Card added.", CARDS)
 
     def edit_card(self) -> None:
         selected = self._selected_cards()
@@ -302,21 +316,21 @@ class FlashcardsPane(QWidget):
         if dialog.exec():
             draft = dialog.draft()
             self._run(lambda: self.services.flashcards.update_card(selected[0].id, draft),
-                      lambda _card: self.refresh_cards(), "Card saved.")
+                      lambda _card: self.refresh_cards(), "Card saved.", CARDS)
 
     def toggle_suspended(self) -> None:
         selected = self._selected_cards()
         if selected:
             suspend = not selected[0].suspended
             self._run(lambda: self.services.flashcards.set_suspended([card.id for card in selected], suspend),
-                      lambda _none: self.refresh_cards())
+                      lambda _none: self.refresh_cards(), changes=CARDS)
 
     def delete_cards(self) -> None:
         selected = self._selected_cards()
         if selected and QMessageBox.question(self, "Delete cards", f"Delete {len(selected)} card(s)?") \
                 == QMessageBox.StandardButton.Yes:
             self._run(lambda: self.services.flashcards.delete_cards([card.id for card in selected]),
-                      lambda _none: self.refresh_cards())
+                      lambda _none: self.refresh_cards(), changes=CARDS)
 
     # -- files ----------------------------------------------------------------------------
 
@@ -326,7 +340,7 @@ class FlashcardsPane(QWidget):
         if not path:
             return
         self.status.setText(f"Importing {Path(path).name}…")
-        self._run(lambda: self.services.card_exchange.import_file(Path(path)), self._imported)
+        self._run(lambda: self.services.card_exchange.import_file(Path(path)), self._imported, changes=CARDS)
 
     def _imported(self, report: CardExchangeReport) -> None:
         summary = (f"Imported into {', '.join(report.deck_names)}: {report.added} new, {report.updated} updated, "
@@ -347,8 +361,9 @@ class FlashcardsPane(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "Export deck", f"{deck.name}.apkg",
                                                   "Anki package (*.apkg);;CSV (*.csv)")
         if path:
-            self._run(lambda: self.services.card_exchange.export_deck(deck.id, Path(path)),
-                      lambda report: self.status.setText(f"Exported {report.added} cards to {path}."))
+            (BackgroundOp.plain(lambda: self.services.card_exchange.export_deck(deck.id, Path(path)), parent=self)
+             .success(lambda report: self.status.setText(f"Exported {report.added} cards to {path}."))
+             .failure(self._action_failed).run())
 
     # -- review ---------------------------------------------------------------------------
 
@@ -364,21 +379,12 @@ class FlashcardsPane(QWidget):
         self.refresh_decks()
         self.refresh_cards()
 
-    def _after_review(self) -> None:
-        # Reviews come fast; count once the student pauses rather than after every key.
-        self._review_refresh.start()
-
     def _show_error(self, error: BaseException) -> None:
         """A background refresh failed: say so in the pane, without interrupting the student."""
-        self.status.setText(error.message if isinstance(error, StudyTeddyError)
-                            else "Something went wrong. The log has the details.")
+        self.status.setText(user_message(error))
 
     def _action_failed(self, error: BaseException) -> None:
         """Something the student asked for failed: tell them in a dialog."""
         self._show_error(error)
         if self.isVisible():
             QMessageBox.warning(self, "Flashcards", self.status.text())
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self.refresh_decks()

@@ -14,14 +14,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
 
 from studyteddy_desktop.domain.enums import TaskStatus
 from studyteddy_desktop.domain.local_time import day_bounds, week_start
-from studyteddy_desktop.domain.planner_dto import PlannerChanges, TaskDTO, TaskFilter, TaskPage, TaskSort
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.domain.planner_dto import TaskDTO, TaskFilter, TaskPage, TaskSort
+from studyteddy_desktop.ui.background_op import BackgroundOp, user_message
+from studyteddy_desktop.ui.change_broadcast import ChangeSubscription
+from studyteddy_desktop.ui.planner import operations
 from studyteddy_desktop.ui.planner.exam_panel import ExamPanel
 from studyteddy_desktop.ui.planner.focus_panel import FocusPanel
 from studyteddy_desktop.ui.planner.task_dialog import TaskDialog
 from studyteddy_desktop.ui.planner.task_table_model import TaskTableModel, format_due, format_minutes
 from studyteddy_desktop.ui.planner.week_view import WeekView
-from studyteddy_desktop.ui.planner_changes import change_bus, user_message
 from studyteddy_desktop.ui.reminder_tray import install_reminders
 
 if TYPE_CHECKING:
@@ -31,27 +33,21 @@ if TYPE_CHECKING:
 DUE_RANGES = ("Any time", "Overdue", "Today", "This week", "Next 7 days")
 SORTS = (("Due date", TaskSort.DUE), ("Priority", TaskSort.PRIORITY), ("Newest", TaskSort.CREATED),
          ("Title", TaskSort.TITLE))
+SHOWN_HERE = Changes(tasks=True, sessions=True, exams=True)
 
 
 def add_task_interactively(services, parent: QWidget, subjects: tuple[str, ...] = (),
                            on_added=None) -> TaskDialog:
-    """Open the new-task dialog; saving runs in the background and announces the change."""
+    """Open the new-task dialog; saving runs in the background, and the op announces the change."""
     dialog = TaskDialog(services.student.zone, subjects, parent=parent)
 
     def save() -> None:
-        draft = dialog.draft()
-
-        def saved(task: TaskDTO) -> None:
-            change_bus(services).changed.emit(PlannerChanges(tasks=True))
-            if on_added is not None:
-                on_added(task)
-
         def refused(error: BaseException) -> None:
             dialog.show_error(user_message(error))
             dialog.open()
 
-        BackgroundOp.plain(lambda: services.planner.add_task(draft), parent=parent).success(saved).failure(
-            refused).run()
+        (operations.add_task(parent=parent, services=services, draft=dialog.draft())
+         .success(on_added or (lambda _task: None)).failure(refused).run())
 
     dialog.accepted.connect(save)
     dialog.open()
@@ -65,7 +61,6 @@ class PlannerPane(QWidget):
         self.services = services
         self.settings = settings
         self.zone = services.student.zone
-        self.bus = change_bus(services)
         self.last_deleted: TaskDTO | None = None
         self.subjects: tuple[str, ...] = ()
 
@@ -144,7 +139,7 @@ class PlannerPane(QWidget):
         layout.addWidget(splitter, stretch=1)
         layout.addLayout(self._undo_bar())
         self._install_shortcuts()
-        self.bus.changed.connect(self._on_changes)
+        self.subscription = ChangeSubscription(self, services, self._on_changes, accepts=SHOWN_HERE.overlaps)
         self._show_detail()
         # Once placed in the window (right after construction), Ctrl+N works on every pane.
         QTimer.singleShot(0, self._install_window_actions)
@@ -294,7 +289,7 @@ class PlannerPane(QWidget):
         BackgroundOp.plain(lambda: planner.week(monday), parent=self).success(
             lambda tasks: self.week_view.set_tasks(monday, tasks, datetime.now(UTC))).failure(self._failed).run()
 
-    def _on_changes(self, changes: PlannerChanges) -> None:
+    def _on_changes(self, changes: Changes) -> None:
         if changes.tasks or changes.sessions:
             self.reload()
         if changes.exams or changes.tasks:
@@ -355,18 +350,16 @@ class PlannerPane(QWidget):
                 dialog.show_error(user_message(error))
                 dialog.open()
 
-            (BackgroundOp.plain(lambda: self.services.planner.update_task(task.id, draft, actual_minutes=actual),
-                                parent=self)
-             .success(lambda _task: self.bus.changed.emit(PlannerChanges(tasks=True))).failure(refused).run())
+            (operations.update_task(parent=self, services=self.services, task_id=task.id, draft=draft,
+                                    actual_minutes=actual).failure(refused).run())
 
         dialog.accepted.connect(save)
         dialog.open()
 
     def set_done(self, task_id, done: bool) -> None:
-        (BackgroundOp.plain(lambda: self.services.planner.set_done(task_id, done), parent=self)
-         .success(lambda task: (self.message_label.setText(
-             f"Well done: “{task.title}” is complete." if task.is_done else f"“{task.title}” is open again."),
-             self.bus.changed.emit(PlannerChanges(tasks=True))))
+        (operations.set_task_done(parent=self, services=self.services, task_id=task_id, done=done)
+         .success(lambda task: self.message_label.setText(
+             f"Well done: “{task.title}” is complete." if task.is_done else f"“{task.title}” is open again."))
          .failure(self._failed).run())
 
     def toggle_selected(self) -> None:
@@ -383,10 +376,9 @@ class PlannerPane(QWidget):
             self.last_deleted = gone
             self.message_label.setText(f"Deleted “{gone.title}”.")
             self.undo_button.show()
-            self.bus.changed.emit(PlannerChanges(tasks=True))
 
-        BackgroundOp.plain(lambda: self.services.planner.delete_task(task.id), parent=self).success(
-            deleted).failure(self._failed).run()
+        (operations.delete_task(parent=self, services=self.services, task_id=task.id)
+         .success(deleted).failure(self._failed).run())
 
     def undo_delete(self) -> None:
         task = self.last_deleted
@@ -394,13 +386,8 @@ class PlannerPane(QWidget):
             return
         self.last_deleted = None
         self.undo_button.hide()
-
-        def restored(back: TaskDTO) -> None:
-            self.message_label.setText(f"Restored “{back.title}”.")
-            self.bus.changed.emit(PlannerChanges(tasks=True))
-
-        BackgroundOp.plain(lambda: self.services.planner.restore_task(task.id), parent=self).success(
-            restored).failure(self._failed).run()
+        (operations.restore_task(parent=self, services=self.services, task_id=task.id)
+         .success(lambda back: self.message_label.setText(f"Restored “{back.title}”.")).failure(self._failed).run())
 
     def focus_on_selected(self) -> None:
         task = self.selected_task()
@@ -417,9 +404,8 @@ class PlannerPane(QWidget):
 
     def import_from(self, path: str) -> None:
         self.message_label.setText("Importing…")
-        (BackgroundOp.plain(lambda: self.services.calendar.import_ics(path), parent=self)
-         .success(lambda result: (self.message_label.setText(f"Imported: {result.summary()}"),
-                                  self.bus.changed.emit(PlannerChanges(tasks=True, exams=True))))
+        (operations.import_calendar(parent=self, services=self.services, path=path)
+         .success(lambda result: self.message_label.setText(f"Imported: {result.summary()}"))
          .failure(self._failed).run())
 
     def export_calendar(self) -> None:

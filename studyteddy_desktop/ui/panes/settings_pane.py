@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGroupBox, QHBoxL
 from studyteddy_desktop import __version__
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.errors import StudyTeddyError
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp
 
 if TYPE_CHECKING:
     from studyteddy_desktop.domain.dto import HealthReport, ProfileDTO
@@ -99,8 +100,8 @@ class SettingsPane(QScrollArea):
             self.profile_message.setText(
                 error.message if isinstance(error, StudyTeddyError) else "Could not save: see the log.")
 
-        (BackgroundOp.plain(lambda: self.services.profile.update_profile(
-            display_name=name, subjects=subjects), parent=self)
+        (ChangeOp.plain(self.services, lambda: self.services.profile.update_profile(
+            display_name=name, subjects=subjects), changes=Changes(profile=True), parent=self)
          .success(saved).failure(refused).run())
 
     # -- data directory ---------------------------------------------------------------

@@ -11,19 +11,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.job_queue import INDEX_JOB_KIND
-from studyteddy_desktop.domain.errors import StudyTeddyError
-from studyteddy_desktop.domain.tutor_dto import (
-    EVENT_FINISHED,
-    EVENT_NOTICE,
-    EVENT_SOURCES,
-    EVENT_TOKENS,
-    INTERRUPTED_MESSAGE,
-    InteractionDTO,
-    SourceDTO,
-    ThreadDTO,
-)
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.domain.tutor_dto import (EVENT_FINISHED, EVENT_NOTICE, EVENT_SOURCES, EVENT_TOKENS,
+                                                 INTERRUPTED_MESSAGE, InteractionDTO, SourceDTO, ThreadDTO)
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
+from studyteddy_desktop.ui.change_broadcast import ChangeSubscription, broadcaster_for
 from studyteddy_desktop.ui.tutor.composer import Composer
 from studyteddy_desktop.ui.tutor.conversation_view import ConversationView
 from studyteddy_desktop.ui.tutor.empty_state import EmptyState
@@ -41,6 +33,8 @@ SILENCE_BEFORE_SUSPICION_S = 5.0
 _WATCHDOG_SILENCE_S = 45.0
 _WATCHDOG_INTERVAL_MS = 10_000
 _EARLY_EVENT_ANSWERS = 8
+THREADS = Changes(threads=True)
+SHOWN_HERE = Changes(threads=True, documents=True)
 
 _STYLE = """
 QFrame#answerCard { border: 1px solid palette(mid); border-radius: 8px; background: palette(base); }
@@ -132,6 +126,8 @@ class TutorPane(QWidget):
         self._watchdog.setInterval(_WATCHDOG_INTERVAL_MS)
         self._watchdog.timeout.connect(self._check_silence)
         self._show_empty_state()
+        self.subscription = ChangeSubscription(self, services, self._on_changes, accepts=SHOWN_HERE.overlaps)
+        broadcaster_for(services).worker_event.connect(self.on_worker_event)
         self.refresh_threads()
         self.refresh_documents()
 
@@ -139,8 +135,13 @@ class TutorPane(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.refresh_documents()
         self.focus_question()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.threads:
+            self.refresh_threads()
+        if changes.documents:
+            self.refresh_documents()
 
     def focus_question(self) -> None:
         self.composer.question_edit.setFocus()
@@ -213,9 +214,9 @@ class TutorPane(QWidget):
         document_ids, subject = self.composer.scope_picker.scope()
         thread_id = self.current_thread_id
         self.composer.send_button.setEnabled(False)
-        (BackgroundOp.plain(lambda: self.services.tutor.ask(
+        (ChangeOp.plain(self.services, lambda: self.services.tutor.ask(
             question, thread_id=thread_id, mode=mode, document_ids=document_ids, subject=subject or ""),
-            parent=self)
+            changes=THREADS, parent=self)
          .success(self._asked).failure(self._ask_failed).run())
 
     def _asked(self, dto: InteractionDTO) -> None:
@@ -231,11 +232,10 @@ class TutorPane(QWidget):
         self._set_generating(dto.id)
         for event in self._early_events.pop(dto.id, []):
             self.on_worker_event(event)
-        self.refresh_threads()
 
     def _ask_failed(self, error: BaseException) -> None:
         self.composer.send_button.setEnabled(True)
-        self.composer.say(_message_of(error), problem=True)
+        self.composer.say(user_message(error), problem=True)
 
     def stop(self) -> None:
         interaction_id = self.generating_id
@@ -252,9 +252,10 @@ class TutorPane(QWidget):
 
         def ask_again(error: BaseException | None = None) -> None:
             if error is not None:
-                self.composer.say(_message_of(error), problem=True)
+                self.composer.say(user_message(error), problem=True)
                 return
-            (BackgroundOp.plain(lambda: self.services.tutor.retry(interaction_id), parent=self)
+            (ChangeOp.plain(self.services, lambda: self.services.tutor.retry(interaction_id), changes=THREADS,
+                            parent=self)
              .success(self._asked).failure(self._ask_failed).run())
 
         # The answer may have failed because the worker died: it has to run again first.
@@ -276,9 +277,6 @@ class TutorPane(QWidget):
     # -- the answer streaming in ------------------------------------------------------
 
     def on_worker_event(self, event: WorkerEvent) -> None:
-        if event.data.get("kind") == INDEX_JOB_KIND and event.kind in ("job.done", "job.failed"):
-            self.refresh_documents()
-            return
         if not event.kind.startswith("tutor.") or not event.data.get("interaction_id"):
             return
         interaction_id = uuid.UUID(event.data["interaction_id"])
@@ -303,7 +301,6 @@ class TutorPane(QWidget):
                 self._set_generating(None)
                 self.composer.say("")
             self._reload_card(interaction_id)
-            self.refresh_threads()
 
     def _reload_card(self, interaction_id: uuid.UUID) -> None:
         def loaded(dto: InteractionDTO) -> None:
@@ -375,8 +372,8 @@ class TutorPane(QWidget):
             self.rename_thread(thread.id, title)
 
     def rename_thread(self, thread_id: uuid.UUID, title: str) -> None:
-        (BackgroundOp.plain(lambda: self.services.tutor.rename_thread(thread_id, title), parent=self)
-         .success(lambda _thread: self.refresh_threads()).failure(self._failed).run())
+        (ChangeOp.plain(self.services, lambda: self.services.tutor.rename_thread(thread_id, title), changes=THREADS,
+                        parent=self).failure(self._failed).run())
 
     def delete_thread(self, thread: ThreadDTO) -> None:
         def deleted(_result: None) -> None:
@@ -385,10 +382,9 @@ class TutorPane(QWidget):
             self.undo_button.show()
             if self.current_thread_id == thread.id:
                 self.new_conversation()
-            self.refresh_threads()
 
-        (BackgroundOp.plain(lambda: self.services.tutor.delete_thread(thread.id), parent=self)
-         .success(deleted).failure(self._failed).run())
+        (ChangeOp.plain(self.services, lambda: self.services.tutor.delete_thread(thread.id), changes=THREADS,
+                        parent=self).success(deleted).failure(self._failed).run())
 
     def undo_delete(self) -> None:
         thread = self.deleted_thread
@@ -401,10 +397,9 @@ class TutorPane(QWidget):
             self._say(f"Restored “{restored_thread.title}”.")
             self.current_thread_id = None
             self.open_thread(restored_thread.id)
-            self.refresh_threads()
 
-        (BackgroundOp.plain(lambda: self.services.tutor.restore_thread(thread.id), parent=self)
-         .success(restored).failure(self._failed).run())
+        (ChangeOp.plain(self.services, lambda: self.services.tutor.restore_thread(thread.id), changes=THREADS,
+                        parent=self).success(restored).failure(self._failed).run())
 
     def _say(self, text: str) -> None:
         self.status_line.setText(text)
@@ -412,8 +407,4 @@ class TutorPane(QWidget):
             self.undo_button.hide()
 
     def _failed(self, error: BaseException) -> None:
-        self._say(_message_of(error))
-
-
-def _message_of(error: BaseException) -> str:
-    return error.message if isinstance(error, StudyTeddyError) else "Something went wrong; the log has details."
+        self._say(user_message(error))

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFormLa
                                QWidget)
 
 from studyteddy_desktop.domain.local_time import at_local
-from studyteddy_desktop.domain.planner_dto import ExamOutlook, PlannerChanges
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.domain.planner_dto import ExamOutlook
+from studyteddy_desktop.ui.background_op import BackgroundOp, user_message
+from studyteddy_desktop.ui.planner import operations
 from studyteddy_desktop.ui.planner.task_dialog import from_qdatetime, local_qdatetime
-from studyteddy_desktop.ui.planner_changes import change_bus, user_message
 
 
 def outlook_text(outlook: ExamOutlook) -> str:
@@ -114,8 +114,8 @@ class ExamPanel(QGroupBox):
 
         def save() -> None:
             subject, title, when = dialog.values()
-            (BackgroundOp.plain(lambda: self.services.exams.add_exam(subject, title, when), parent=self)
-             .success(lambda _exam: self._changed("Exam added."))
+            (operations.add_exam(parent=self, services=self.services, subject=subject, title=title, when=when)
+             .success(lambda _exam: self.message_label.setText("Exam added."))
              .failure(lambda error: self.message_label.setText(user_message(error))).run())
 
         dialog.accepted.connect(save)
@@ -126,10 +126,6 @@ class ExamPanel(QGroupBox):
         if item is None:
             return
         exam_id = item.data(Qt.ItemDataRole.UserRole)
-        (BackgroundOp.plain(lambda: self.services.exams.delete_exam(exam_id), parent=self)
-         .success(lambda _exam: self._changed("Exam removed."))
+        (operations.delete_exam(parent=self, services=self.services, exam_id=exam_id)
+         .success(lambda _exam: self.message_label.setText("Exam removed."))
          .failure(lambda error: self.message_label.setText(user_message(error))).run())
-
-    def _changed(self, message: str) -> None:
-        self.message_label.setText(message)
-        change_bus(self.services).changed.emit(PlannerChanges(exams=True))

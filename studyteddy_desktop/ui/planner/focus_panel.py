@@ -10,9 +10,13 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBo
                                QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studyteddy_desktop.domain.enums import FocusPhase
-from studyteddy_desktop.domain.planner_dto import FocusTimerDTO, PlannerChanges, TaskDTO
-from studyteddy_desktop.ui.background_op import BackgroundOp
-from studyteddy_desktop.ui.planner_changes import change_bus, user_message
+from studyteddy_desktop.domain.events import Changes
+from studyteddy_desktop.domain.planner_dto import FocusTimerDTO, TaskDTO
+from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
+
+FOCUS = Changes(focus=True)
+# A finished session counts its minutes for the task and in the study statistics.
+FINISHED = Changes(tasks=True, sessions=True, focus=True)
 
 
 def clock_text(seconds: float) -> str:
@@ -143,10 +147,10 @@ class FocusPanel(QGroupBox):
 
     # -- actions ----------------------------------------------------------------------------
 
-    def _run(self, work, done=None) -> None:
+    def _run(self, work, done=None, changes: Changes = FOCUS) -> None:
         for button in (self.start_button, self.pause_button, self.phase_button, self.end_button):
             button.setEnabled(False)
-        (BackgroundOp.plain(work, parent=self)
+        (ChangeOp.plain(self.services, work, changes=changes, parent=self)
          .success(done or self._show).failure(self._failed).run())
 
     def start(self) -> None:
@@ -163,7 +167,7 @@ class FocusPanel(QGroupBox):
             return focus.start(task_id=task_id, subject=subject, work_minutes=work, break_minutes=rest)
 
         self._was_over = False
-        self._run(begin)
+        self._run(begin, changes=FOCUS | Changes(preferences=True))
 
     def toggle_pause(self) -> None:
         if self.timer_state is None:
@@ -192,7 +196,7 @@ class FocusPanel(QGroupBox):
             chosen = dialog.minutes_spin.value()
             focus = self.services.focus
             self._run(lambda: focus.finish(focus_score=score, notes=notes, minutes=chosen),
-                      lambda _session: self._finished())
+                      lambda _session: self._finished(), FINISHED)
 
         dialog.accepted.connect(finish_with_answers)
         dialog.open()
@@ -201,7 +205,6 @@ class FocusPanel(QGroupBox):
     def _finished(self) -> None:
         self._show(None)
         self.state_label.setText("Session saved. Nice work!")
-        change_bus(self.services).changed.emit(PlannerChanges(tasks=True, sessions=True, focus=True))
 
     def discard(self) -> None:
         if self.timer_state is not None:

@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO, LanguageModelSettings
 from studyteddy_desktop.services.tutor.language_models import CONTEXT_SIZES, THREAD_RANGE
-from studyteddy_desktop.ui.background_op import BackgroundOp
+from studyteddy_desktop.ui.background_op import BackgroundOp, user_message
 
 if TYPE_CHECKING:
     from studyteddy_desktop.services.app_services import AppServices
@@ -176,8 +175,7 @@ class LanguageModelBox(QGroupBox):
          .success(saved).failure(self._refused).run())
 
     def _refused(self, error: BaseException) -> None:
-        text = error.message if isinstance(error, StudyTeddyError) else "Something went wrong; the log has details."
-        self._say(f"⚠ {text}", problem=True)
+        self._say(f"⚠ {user_message(error)}", problem=True)
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.message.setText(text)
