@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from studyteddy_desktop.db.models import DocumentChunk, Flashcard
-from studyteddy_desktop.domain.card_draft_dto import CardDraftsDTO, DraftedCard
+from studyteddy_desktop.domain.card_draft_dto import PASSAGE_ORIGIN, CardDraftsDTO, DraftedCard
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.change_broadcast import broadcaster_for
@@ -90,6 +90,22 @@ def test_a_selected_passage_becomes_drafts_shown_for_review(qtbot, world, tmp_pa
     assert all(row.draft.page == 2 and "anemone" in row.draft.quote for row in review.rows)
     review.reject()
     assert "Discarded" in pane.status_line.text()
+
+
+def test_drafts_worded_from_the_passage_are_labelled_with_the_notice(qtbot, world):
+    _pane, services = world
+    document_id = uuid.uuid4()
+    worded = DraftedCard("Fill in the blank: Anemones close at low _____.", "tide", document_id, None, 2,
+                         "Anemones close at low tide.", origin=PASSAGE_ORIGIN)
+    asked = DraftedCard("What closes at low tide?", "Anemones.", document_id, None, 2, "Anemones close at low tide.")
+    notice = "The language model wrote no usable cards for this text, so these are made from its own sentences."
+    for drafts, shown in ((CardDraftsDTO(uuid.uuid4(), "done", 1.0, None, None, (worded,), "Tides", notice), True),
+                          (CardDraftsDTO(uuid.uuid4(), "done", 1.0, None, None, (asked,), "Tides"), False)):
+        dialog = DraftReviewDialog(services, drafts)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert dialog.notice.isVisible() is shown and (notice in dialog.notice.text()) is shown
+        assert ("own sentence" in dialog.rows[0].source.text()) is shown
 
 
 def test_the_review_dialog_edits_rejects_one_and_adds_the_rest(qtbot, world, tmp_path):

@@ -59,7 +59,8 @@ class DraftRow(QFrame):
         self.back = _side_editor(draft.back, "Answer")
         where = f"p. {draft.page} · " if draft.page else ""
         quote = draft.quote if len(draft.quote) <= 160 else draft.quote[:159].rsplit(" ", 1)[0] + " …"
-        self.source = QLabel(f"<span style='color:gray'>From {where}“{_escape(quote)}”</span>")
+        worded = "Worded from the passage's own sentence · " if draft.from_passage else ""
+        self.source = QLabel(f"<span style='color:gray'>{worded}From {where}“{_escape(quote)}”</span>")
         self.source.setWordWrap(True)
         self.source.setToolTip(draft.quote)
         grid = QGridLayout(self)
@@ -94,6 +95,11 @@ class DraftReviewDialog(QDialog):
                        f" from “{_escape(title)}”. The model is small and makes mistakes: check each card "
                        "against its passage, fix what is wrong, and untick the ones you don't want.")
         intro.setWordWrap(True)
+        # Built from sentences, or written by a fallback model: the student should know before keeping them.
+        self.notice = QLabel(f"⚠  {_escape(drafts.notice)}")
+        self.notice.setObjectName("draftNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(bool(drafts.notice))
         self.rows = [DraftRow(number, draft) for number, draft in enumerate(drafts.drafts, start=1)]
         holder = QWidget()
         column = QVBoxLayout(holder)
@@ -129,6 +135,7 @@ class DraftReviewDialog(QDialog):
         buttons.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.notice)
         layout.addWidget(scroll, stretch=1)
         layout.addLayout(deck_line)
         layout.addLayout(buttons)
