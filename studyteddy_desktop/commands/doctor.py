@@ -20,12 +20,14 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         report = services.health.report()
     if args.json:
         print(json.dumps({"healthy": report.healthy, "components": [
-            {"name": c.name, "healthy": c.healthy, "detail": c.detail, "version": c.version}
+            {"name": c.name, "healthy": c.healthy, "detail": c.detail, "version": c.version,
+             "informational": c.informational}
             for c in report.components]}, indent=2))
     else:
         width = max(len(component.name) for component in report.components)
         for component in report.components:
-            mark = " ok " if component.healthy else "FAIL"
+            # An informational row (no display on a server) is healthy, but "ok" would overstate it.
+            mark = "FAIL" if not component.healthy else "info" if component.informational else " ok "
             print(f"[{mark}] {component.name.ljust(width)}  {component.detail}")
         failing = [component.name for component in report.components if not component.healthy]
         print("All parts are healthy." if not failing else f"Unhealthy: {', '.join(failing)}.")

@@ -30,12 +30,16 @@ class JobDTO:
 
 @dataclass(frozen=True)
 class ComponentHealth:
-    """One checked part of the app: healthy or not, with what was found."""
+    """One checked part of the app: healthy or not, with what was found.
+
+    An informational row is healthy but worth a note (no display on a server): it never fails a report.
+    """
 
     name: str
     healthy: bool
     detail: str
     version: str | None = None
+    informational: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from urllib.parse import quote_plus
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.process_identity import process_matches, read_pid
+from studyteddy_desktop.runtime.process_identity import Identity, identify_process, read_pid
 
 if TYPE_CHECKING:
     # Imported where used: the app starts the server while another thread loads sqlalchemy.
@@ -81,10 +81,13 @@ class BundledPostgres:
 
     def running_pid(self) -> int | None:
         """The postmaster's pid when our server is running on this data directory."""
-        pid = read_pid(self.paths.pgdata / "postmaster.pid")
-        if process_matches(pid, name="postgres", cmdline_marker=str(self.paths.pgdata)):
-            return pid
-        return None
+        pid, identity = self._holder_of(self.paths.pgdata / "postmaster.pid")
+        return pid if identity is Identity.OURS else None
+
+    def _holder_of(self, lock_file: Path) -> tuple[int | None, Identity]:
+        """The pid a lock file names, and whether that process is our postmaster."""
+        pid = read_pid(lock_file)
+        return pid, identify_process(pid, name="postgres", cmdline_marker=str(self.paths.pgdata))
 
     def ensure_running(self) -> bool:
         """Start the server unless ours already runs; True when this call started it."""
@@ -191,10 +194,22 @@ class BundledPostgres:
             target.chmod(0o644)
 
     def _clear_stale_files(self) -> None:
-        stale_pid_file = self.paths.pgdata / "postmaster.pid"
-        if stale_pid_file.exists():
-            log.warning("Removing stale %s left by a previous run", stale_pid_file)
-            stale_pid_file.unlink()
+        """Remove the interlocks of a server that is gone; keep them while one may still run."""
+        pid_file = self.paths.pgdata / "postmaster.pid"
+        socket_locks = sorted(self.paths.postgres_socket_dir.glob(".s.PGSQL.*.lock"))
+        for lock_file in (pid_file, *socket_locks):
+            pid, identity = self._holder_of(lock_file)
+            if identity is Identity.UNKNOWN:
+                # These files are what stops a second server from writing the same database files.
+                raise ServiceStartError(
+                    f"PostgreSQL's lock file {lock_file} names process {pid}, which is still running "
+                    "but cannot be inspected (it may be this data directory's server, started by "
+                    "another user). Study Teddy keeps the lock and does not start a second server. "
+                    "Stop that process, or remove the file if you are sure it is not PostgreSQL.",
+                    details=f"pid {pid} from {lock_file}")
+        if pid_file.exists():
+            log.warning("Removing stale %s left by a previous run", pid_file)
+            pid_file.unlink()
         for leftover in self.paths.postgres_socket_dir.glob(".s.PGSQL.*"):
             leftover.unlink(missing_ok=True)
 

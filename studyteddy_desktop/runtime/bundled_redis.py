@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
-from studyteddy_desktop.runtime.process_identity import process_matches, read_pid, wait_for_exit
+from studyteddy_desktop.runtime.process_identity import Identity, identify_process, read_pid, wait_for_exit
 
 if TYPE_CHECKING:
     # Imported where used: the app starts the server while another thread loads the client library.
@@ -66,19 +66,23 @@ class BundledRedis:
 
     def running_pid(self) -> int | None:
         """The pid of our Redis when it runs on this data directory."""
-        pid = read_pid(self.paths.redis_pid)
-        if process_matches(pid, executable_dir=self.executable.parent, cmdline_marker=None):
-            # redis-server rewrites its title, so confirm by asking the server where its files live.
-            if self._serves_our_directory():
-                return pid
+        pid, identity = self._holder()
+        # redis-server rewrites its title, so confirm by asking the server where its files live.
+        if identity is Identity.OURS and self._serves_our_directory():
+            return pid
         return None
+
+    def _holder(self) -> tuple[int | None, Identity]:
+        """The pid in our pid file, and whether it runs the bundled redis-server."""
+        pid = read_pid(self.paths.redis_pid)
+        return pid, identify_process(pid, name=self.executable.name,
+                                     executable_dir=self.executable.parent)
 
     def ensure_running(self) -> bool:
         """Start Redis unless ours already answers; True when this call started it."""
         if self.running_pid() is not None:
             return False
-        self.paths.redis_socket.unlink(missing_ok=True)
-        self.paths.redis_pid.unlink(missing_ok=True)
+        self._clear_stale_files()
         self._write_config()
         result = subprocess.run([str(self.executable), str(self.paths.redis_config)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -113,6 +117,20 @@ class BundledRedis:
         if not wait_for_exit(pid, timeout=10):
             log.warning("Redis (pid %s) did not exit within 10 s", pid)
         self.paths.redis_socket.unlink(missing_ok=True)
+
+    def _clear_stale_files(self) -> None:
+        """Remove the socket and pid file of a Redis that is gone; keep them while one may still run."""
+        pid, identity = self._holder()
+        if identity is Identity.UNKNOWN:
+            # A second server on the same append-only file would corrupt the queued jobs.
+            raise ServiceStartError(
+                f"Redis's pid file {self.paths.redis_pid} names process {pid}, which is still running "
+                "but cannot be inspected (it may be this data directory's Redis, started by another "
+                "user). Study Teddy keeps its files and does not start a second server. Stop that "
+                "process, or remove the file if you are sure it is not Redis.",
+                details=f"pid {pid} from {self.paths.redis_pid}")
+        self.paths.redis_socket.unlink(missing_ok=True)
+        self.paths.redis_pid.unlink(missing_ok=True)
 
     def _answers(self) -> bool:
         import redis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,11 @@ class DataPaths:
         return Path(tempfile.gettempdir()) / f"studyteddy-{os.getuid()}-{digest}"
 
     @property
+    def socket_dir_is_shared(self) -> bool:
+        """Whether the sockets live in the temp folder every user can write to."""
+        return self.socket_dir != self.run_dir / "sockets"
+
+    @property
     def postgres_socket_dir(self) -> Path:
         return self.socket_dir / "postgres"
 
@@ -120,7 +126,12 @@ class DataPaths:
         """Create the directories, or explain why the data directory cannot be used."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            for private in (self.run_dir, self.socket_dir):
+            private_dirs = [self.run_dir]
+            if self.socket_dir_is_shared:
+                _claim_shared_socket_dir(self.socket_dir)
+            else:
+                private_dirs.append(self.socket_dir)
+            for private in private_dirs:
                 # Only a new directory gets its mode: another process may have opened an existing
                 # one to the database server's own user (when running as root).
                 if not private.exists():
@@ -137,3 +148,35 @@ class DataPaths:
                 "Choose another folder with --data-dir or fix its permissions.",
                 details=str(error),
             ) from error
+
+
+def _claim_shared_socket_dir(directory: Path) -> None:
+    """Make our socket directory in the shared temp folder, or adopt it only if it is safely ours.
+
+    Anyone can create names in the temp folder, so an existing entry may have been planted to catch
+    our sockets. We accept only a real directory (never a symlink, which is not followed) that we own
+    and that nobody else can write to. One that is ours but writable by others is refused too, not
+    tightened: our code never leaves it so, and a chmod would not evict what others may already have
+    put inside. The sticky temp folder then keeps others from swapping it later.
+    """
+    try:
+        directory.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(directory)
+    if stat.S_ISLNK(info.st_mode):
+        problem = "it is a symbolic link"
+    elif not stat.S_ISDIR(info.st_mode):
+        problem = "it is not a directory"
+    elif info.st_uid != os.geteuid():
+        problem = f"it belongs to uid {info.st_uid}, not to you (uid {os.geteuid()})"
+    # Others may read or pass through: a root start opens it (briefly 0755, then 0711) so the
+    # database server's own user can reach its socket.
+    elif info.st_mode & 0o022:
+        problem = f"its mode {stat.S_IMODE(info.st_mode):04o} leaves it open to other users"
+    else:
+        return
+    raise DataDirectoryError(
+        f"Study Teddy will not use the socket directory {directory}: {problem}. "
+        "Someone else may have made it; remove it if it is yours, or choose a shorter --data-dir.",
+        details=f"{directory}: mode {stat.S_IMODE(info.st_mode):04o}, owner uid {info.st_uid}")

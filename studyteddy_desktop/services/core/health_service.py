@@ -12,6 +12,7 @@ from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_
 from studyteddy_desktop.domain.dto import ComponentHealth, HealthReport
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.services.core.database import Database
+from studyteddy_desktop.services.core.display_check import check_display
 
 _WORKER_PING_TIMEOUT_S = 10.0
 
@@ -32,7 +33,7 @@ class HealthService:
         checks = [self.check_data_dir(), *self.check_postgres(), self.check_redis()]
         if include_worker:
             checks.append(self.check_worker())
-        checks += [self.check_embedding_model(), self.check_llm()]
+        checks += [self.check_embedding_model(), self.check_llm(), self.check_display()]
         return HealthReport(components=tuple(checks))
 
     def check_data_dir(self) -> ComponentHealth:
@@ -78,6 +79,9 @@ class HealthService:
         except Exception as error:  # huey raises its own timeout and task errors
             return ComponentHealth("Worker", False, f"did not answer a ping: {type(error).__name__}")
         return ComponentHealth("Worker", True, f"running (pid {pid})")
+
+    def check_display(self) -> ComponentHealth:
+        return check_display()
 
     def check_embedding_model(self) -> ComponentHealth:
         directory = embedding_model_dir()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import _ctypes
+import shutil
 from pathlib import Path
 
 import redis
 
+from studyteddy_desktop.services.core.display_check import chosen_platform, check_display, qt_platforms_dir
 from studyteddy_desktop.services.core.health_service import HealthService
 
 
@@ -32,3 +35,53 @@ def test_a_missing_data_directory_is_unhealthy(database, endpoints, tmp_path):
     health = HealthService(database, client, None, tmp_path / "gone").check_data_dir()
     client.close()
     assert not health.healthy
+
+
+def test_the_report_has_a_display_row(database, endpoints):
+    client = redis.Redis.from_url(endpoints.redis_url)
+    report = HealthService(database, client, None, Path(endpoints.data_dir)).report(include_worker=False)
+    client.close()
+    # The suite runs Qt offscreen, whose plugin needs no display and no X libraries.
+    assert report.component("Display").healthy, report.component("Display")
+
+
+def _platforms_with(tmp_path: Path, binary: Path) -> Path:
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    shutil.copy(binary, platforms / "libqxcb.so")
+    return platforms
+
+
+def test_a_plugin_whose_libraries_are_missing_is_unhealthy_and_names_them(tmp_path):
+    # Moved out of PySide6, the real plugin's $ORIGIN run path no longer finds Qt's own libraries.
+    real = qt_platforms_dir()
+    assert real is not None and (real / "libqxcb.so").is_file()
+    platforms = _platforms_with(tmp_path, real / "libqxcb.so")
+    health = check_display({"DISPLAY": ":0"}, platforms_dir=platforms)
+    assert not health.healthy and not health.informational
+    assert "libQt6XcbQpa.so.6" in health.detail and "cannot open" in health.detail
+
+
+def test_a_missing_plugin_is_unhealthy(tmp_path):
+    (tmp_path / "platforms").mkdir()
+    health = check_display({"DISPLAY": ":0"}, platforms_dir=tmp_path / "platforms")
+    assert not health.healthy
+    assert "libqxcb.so" in health.detail
+
+
+def test_no_display_is_informational_when_the_libraries_are_complete(tmp_path):
+    # Any binary whose every library resolves stands in for a complete plugin.
+    platforms = _platforms_with(tmp_path, Path(_ctypes.__file__))
+    headless = check_display({}, platforms_dir=platforms)
+    assert headless.healthy and headless.informational
+    assert headless.detail.startswith("no display: DISPLAY/WAYLAND_DISPLAY unset")
+    desktop = check_display({"DISPLAY": ":0"}, platforms_dir=platforms)
+    assert desktop.healthy and not desktop.informational and "DISPLAY=:0" in desktop.detail
+
+
+def test_the_platform_follows_qt_qpa_platform_and_wayland():
+    assert chosen_platform({"QT_QPA_PLATFORM": "offscreen"}) == "offscreen"
+    assert chosen_platform({"QT_QPA_PLATFORM": "wayland;xcb"}) == "wayland"
+    assert chosen_platform({"WAYLAND_DISPLAY": "wayland-0"}) == "wayland"
+    assert chosen_platform({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}) == "xcb"
+    assert chosen_platform({}) == "xcb"
