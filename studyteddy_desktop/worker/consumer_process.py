@@ -26,7 +26,7 @@ from studyteddy_desktop.services.documents.document_search import DocumentSearch
 from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import TutorAnswerer
 from studyteddy_desktop.services.core.event_channel import EventPublisher
-from studyteddy_desktop.worker.queue import HueyJobQueue
+from studyteddy_desktop.worker.queue import UNBOUNDED_HISTORY_ENV, HueyJobQueue
 from studyteddy_desktop.worker.worker_context import WorkerContext, install_context
 
 log = logging.getLogger("studyteddy.worker")
@@ -132,13 +132,29 @@ def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
         time.sleep(0.02)
 
 
+def _tidy_history(queue: HueyJobQueue, jobs: JobService) -> None:
+    """Drop what earlier runs left to pile up: results no one will read, job rows past their retention."""
+    try:
+        dropped = queue.drop_legacy_results()
+        if dropped:
+            log.info("Dropped %d task result(s) an earlier version kept without expiry", dropped)
+        pruned = jobs.prune_if_due()
+        if pruned:
+            log.info("Pruned %d finished job(s) past their retention", pruned)
+    except (sqlalchemy.exc.SQLAlchemyError, redis.RedisError, OSError):
+        # Housekeeping: jobs still run, and pruning is tried again within the hour as jobs end.
+        log.exception("Old task results or job rows could not be tidied away")
+
+
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
-    queue = HueyJobQueue(args.redis_url)
+    bounded = os.environ.get(UNBOUNDED_HISTORY_ENV) != "1"
+    queue = HueyJobQueue(args.redis_url, bounded_results=bounded)
     redis_client = redis.Redis.from_url(args.redis_url)
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
-    jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}",
+                      prune_every_s=JobService.PRUNE_EVERY_S if bounded else None)
     embedder = LazyEmbedder(cache_dir=paths.models_dir)
     publisher = EventPublisher(redis_client)
     language_model = LanguageModelSlot(paths.models_dir)
@@ -151,6 +167,8 @@ def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
                                   tutor=tutor))
 
     _wait_for_servers(database, redis_client)
+    if bounded:
+        _tidy_history(queue, jobs)
     requeued = jobs.requeue_unfinished()
     if requeued:
         log.info("Re-enqueued %d job(s) left unfinished by a previous worker", len(requeued))

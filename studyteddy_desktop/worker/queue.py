@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import redis
-from huey import RedisHuey
+from huey import RedisExpireHuey, RedisHuey
 from huey.api import Result, TaskWrapper
+from huey.constants import EmptyData
+from huey.storage import RedisExpireStorage
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
 from studyteddy_desktop.domain.job_queue import TaskName, cancel_key
@@ -16,37 +19,85 @@ from studyteddy_desktop.domain.job_queue import TaskName, cancel_key
 QUEUE_NAME = "studyteddy"
 # The longest any caller waits on a task result (a query embedding while the model loads).
 _LONGEST_RESULT_WAIT_S = 300
+# A result nobody read (its caller gave up, or a task failed that nobody waits on) is gone after this:
+# no caller waits longer, so Redis, which never evicts, holds at most a few minutes of results.
+RESULT_TTL_S = _LONGEST_RESULT_WAIT_S
+# Where results lived before they expired: one hash that grew with every task ever run.
+LEGACY_RESULTS_KEY = f"huey.results.{QUEUE_NAME}"
+# Set to "1" only by benchmarks/job_growth.py: the worker as it was before results expired and old job
+# rows were pruned, to measure the growth against.
+UNBOUNDED_HISTORY_ENV = "STUDYTEDDY_UNBOUNDED_JOB_HISTORY"
 # A stop flag outlives any answer it could stop.
 _CANCEL_FLAG_TTL_S = 3600
 
 _TASK_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+_RESULT_READERS: set[str] = set()
 
 
-def worker_task(name: TaskName) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a function as a worker task; tasks take ids and plain values, never objects."""
+def worker_task(name: TaskName, *, keeps_result: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a function as a worker task; tasks take ids and plain values, never objects.
+
+    Only a task someone waits on (`keeps_result`) leaves its return value in Redis; the others
+    record what they did in the database.
+    """
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         _TASK_FUNCTIONS[str(name)] = function
+        if keeps_result:
+            _RESULT_READERS.add(str(name))
         return function
 
     return register
 
 
+def _without_result(function: Callable[..., Any]) -> Callable[..., Any]:
+    """huey stores no None result: nothing is left in Redis for a result nobody reads."""
+
+    @functools.wraps(function)
+    def run(*args: Any) -> None:
+        function(*args)
+
+    return run
+
+
+class ExpiringResultStorage(RedisExpireStorage):
+    """huey's expiring result store, except that a result read once is deleted at once.
+
+    huey's version keeps a read result until it expires; every result here has one reader.
+    """
+
+    def pop_data(self, key):
+        pipe = self.conn.pipeline()
+        pipe.get(self.result_key(key))
+        pipe.delete(self.result_key(key))
+        value, _deleted = pipe.execute()
+        return EmptyData if value is None else value
+
+
 class HueyJobQueue:
     """The `JobQueue` port on huey: enqueue by task name, read results, raise stop flags."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, bounded_results: bool = True) -> None:
+        """`bounded_results=False` is the behaviour before results expired: every task's result kept
+        for ever in one hash; only benchmarks/job_growth.py asks for it, to measure against."""
         # Import for their @worker_task side effect, so producer and consumer agree on names.
         from studyteddy_desktop.worker import tasks  # noqa: F401
 
         # notify_result: a caller waiting on a result blocks on Redis instead of polling every 0.1 s.
         # redis-py's default 5 s socket timeout would cut short a blocking wait for a slow result.
         pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=_LONGEST_RESULT_WAIT_S + 30)
-        self.huey = RedisHuey(QUEUE_NAME, connection_pool=pool, blocking=True, read_timeout=1, utc=True,
-                              notify_result=True)
+        options: dict[str, Any] = dict(connection_pool=pool, blocking=True, read_timeout=1, utc=True,
+                                       notify_result=True)
+        if bounded_results:
+            self.huey: RedisHuey = RedisExpireHuey(QUEUE_NAME, storage_class=ExpiringResultStorage,
+                                                   expire_time=RESULT_TTL_S, **options)
+        else:
+            self.huey = RedisHuey(QUEUE_NAME, **options)
         self._flags = redis.Redis.from_url(redis_url, socket_timeout=5)
         self._wrappers: dict[str, TaskWrapper] = {
-            name: self.huey.task(name=name)(function) for name, function in _TASK_FUNCTIONS.items()
+            name: self.huey.task(name=name)(
+                function if name in _RESULT_READERS or not bounded_results else _without_result(function))
+            for name, function in _TASK_FUNCTIONS.items()
         }
 
     def enqueue(self, task: TaskName, *args: Any) -> Result:
@@ -61,6 +112,12 @@ class HueyJobQueue:
 
     def ping(self, timeout: float) -> int:
         return int(self.enqueue(TaskName.PING).get(blocking=True, timeout=timeout)["pid"])
+
+    def drop_legacy_results(self) -> int:
+        """Delete the results an earlier version kept for ever; the number it held."""
+        held = int(self._flags.hlen(LEGACY_RESULTS_KEY))
+        self._flags.delete(LEGACY_RESULTS_KEY)
+        return held
 
     def close(self) -> None:
         self._flags.close()

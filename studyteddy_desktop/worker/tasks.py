@@ -17,13 +17,13 @@ from studyteddy_desktop.worker.worker_context import current_context
 log = logging.getLogger(__name__)
 
 
-@worker_task(TaskName.PING)
+@worker_task(TaskName.PING, keeps_result=True)
 def ping() -> dict:
     """Proves a message makes the round trip through Redis to a live consumer."""
     return {"pid": os.getpid(), "time": time.time()}
 
 
-@worker_task(TaskName.EMBED_QUERY)
+@worker_task(TaskName.EMBED_QUERY, keeps_result=True)
 def embed_query(text: str) -> list[float]:
     """A search query's embedding, from the model the worker keeps warm."""
     return current_context().embedder.get().embed_query(text)
@@ -37,13 +37,25 @@ def tutor_answer(interaction_id: str) -> str:
 
 @worker_task(TaskName.RUN_JOB)
 def run_job(job_id: str) -> str | None:
+    """Run one job row to a final state; None when it was not this delivery's to run."""
     context = current_context()
     job = context.jobs.claim(uuid.UUID(job_id))
     if job is None:
         return None
-    publish = context.publisher.publish
     # What listeners may see of the payload: which job kind, which document; never a password.
     about = {"kind": job.kind, **{key: value for key, value in job.payload.items() if key != SECRET_PAYLOAD_KEY}}
+    try:
+        return _run_claimed(context, job, job_id, about)
+    except Exception as error:
+        # This worker refuses a job it already claimed, so a row left running here is never run again.
+        log.exception("Job %s (%s) broke down after it was claimed", job_id, job.kind)
+        return _fail(context, job, job_id, _crash_message(error), about)
+    finally:
+        _after_job(context, job, job_id)
+
+
+def _run_claimed(context, job, job_id: str, about: dict) -> str:
+    publish = context.publisher.publish
     publish(WorkerEvent(kind="job.started", job_id=job_id, progress=0.0, message=job.kind, data=about))
 
     def report(progress: float, message: str) -> None:
@@ -52,31 +64,45 @@ def run_job(job_id: str) -> str | None:
                             data=about))
 
     try:
-        outcome = _run_handler(context, job, job_id, about, report)
-    finally:
-        follow_up = JOB_FOLLOW_UPS.get(job.kind)
-        if follow_up is not None:
-            try:
-                follow_up()
-            except Exception:
-                log.exception("The follow-up of job %s (%s) failed", job_id, job.kind)
-    return outcome
-
-
-def _run_handler(context, job, job_id: str, about: dict, report) -> str:
-    publish = context.publisher.publish
-    try:
         result = handler_for(job.kind)(job, report)
     except StudyTeddyError as error:
-        context.jobs.fail(job.id, error.message)
-        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=error.message, data=about))
-        return "failed"
+        return _fail(context, job, job_id, error.message, about)
     except Exception as error:
         log.exception("Job %s (%s) crashed", job_id, job.kind)
-        message = f"Something went wrong: {type(error).__name__}: {error}"
-        context.jobs.fail(job.id, message)
-        publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
-        return "failed"
+        return _fail(context, job, job_id, _crash_message(error), about)
     context.jobs.complete(job.id, result)
     publish(WorkerEvent(kind="job.done", job_id=job_id, progress=1.0, data={**about, **result}))
     return "done"
+
+
+def _fail(context, job, job_id: str, message: str, about: dict) -> str:
+    try:
+        context.jobs.fail(job.id, message)
+    except Exception:
+        # The database is gone too: the next worker's startup reaper runs the job again.
+        log.exception("Job %s (%s) could not be marked failed", job_id, job.kind)
+    context.publisher.publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
+    return "failed"
+
+
+def _crash_message(error: BaseException) -> str:
+    # A database error's text goes on with the SQL and its parameters; the first line says what broke.
+    first_line = (str(error).splitlines() or [""])[0]
+    return f"Something went wrong: {type(error).__name__}: {first_line}"
+
+
+def _after_job(context, job, job_id: str) -> None:
+    """What runs once a job has ended, whatever its outcome; none of it may undo the outcome."""
+    follow_up = JOB_FOLLOW_UPS.get(job.kind)
+    if follow_up is not None:
+        try:
+            follow_up()
+        except Exception:
+            log.exception("The follow-up of job %s (%s) failed", job_id, job.kind)
+    try:
+        pruned = context.jobs.prune_if_due()
+    except Exception:
+        log.exception("Old finished jobs could not be pruned")
+    else:
+        if pruned:
+            log.info("Pruned %d finished job(s) past their retention", pruned)

@@ -7,12 +7,15 @@ that moment, even across its own reconnects, and a slow reader never blocks the 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 
 import redis
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
 from studyteddy_desktop.domain.events import WorkerEvent
+
+log = logging.getLogger(__name__)
 
 STREAM = "studyteddy:events"
 # Enough for a long document's progress and a long answer's tokens; older entries are trimmed.
@@ -24,10 +27,23 @@ class EventPublisher:
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
+        self._losing = False
 
     def publish(self, event: WorkerEvent) -> None:
-        self._client.xadd(STREAM, {"event": json.dumps(asdict(event))}, maxlen=_MAX_EVENTS,
-                          approximate=True)
+        """Append the event, or log that events are being lost; never raises for Redis, so no job or
+        answer stops because its listeners cannot hear it."""
+        try:
+            self._client.xadd(STREAM, {"event": json.dumps(asdict(event))}, maxlen=_MAX_EVENTS,
+                              approximate=True)
+        except (redis.RedisError, OSError) as error:
+            # Once per outage: an answer streams dozens of events a second.
+            if not self._losing:
+                log.warning("Worker events are being lost: Redis did not take a %s event (%s)", event.kind, error)
+            self._losing = True
+            return
+        if self._losing:
+            log.info("Worker events reach Redis again")
+            self._losing = False
 
 
 class EventSubscription:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studyteddy_desktop.db.models import BackgroundJob
@@ -15,6 +17,10 @@ from studyteddy_desktop.domain.job_queue import SECRET_PAYLOAD_KEY, JobQueue, Ta
 from studyteddy_desktop.services.core.database import Database
 
 FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
+# How long a finished job's row is kept. Its only reader after it ends is the window that started it,
+# within seconds (card drafts are read on "job.done" and held by the review dialog from then on), so a
+# month is far beyond any reader while still leaving the recent history for looking into a failure.
+JOB_RETENTION = timedelta(days=30)
 
 
 def _to_dto(job: BackgroundJob) -> JobDTO:
@@ -24,11 +30,20 @@ def _to_dto(job: BackgroundJob) -> JobDTO:
 
 
 class JobService:
+    # However old, the newest finished jobs of each kind stay (the last drafts made, the last self-check),
+    # so a student back from a long break still has the latest outcome of each kind on record.
+    KEEP_NEWEST_PER_KIND = 50
+    PRUNE_EVERY_S = 3600.0
+
     def __init__(self, database: Database, queue: JobQueue | None = None,
-                 worker_token: str | None = None) -> None:
+                 worker_token: str | None = None, *, prune_every_s: float | None = PRUNE_EVERY_S) -> None:
+        """`prune_every_s=None` never prunes (benchmarks/job_growth.py measures the rows piling up)."""
         self.database = database
         self.queue = queue
         self.worker_token = worker_token
+        self._prune_every_s = prune_every_s
+        self._prune_lock = threading.Lock()
+        self._pruned_at: float | None = None
 
     def submit(self, kind: str, payload: dict[str, Any] | None = None) -> JobDTO:
         """Record the job first, then enqueue it: the row survives even if Redis loses the message."""
@@ -97,6 +112,24 @@ class JobService:
             if state == JobState.DONE:
                 job.progress = 1.0
                 job.result = result or {}
+
+    def prune_finished(self, *, retention: timedelta = JOB_RETENTION, keep_newest: int | None = None) -> int:
+        """Delete finished jobs older than `retention`, keeping the newest of each kind; how many went."""
+        keep = self.KEEP_NEWEST_PER_KIND if keep_newest is None else keep_newest
+        with self.database.unit_of_work() as session:
+            return JobRepository(session).delete_finished(ended_before=datetime.now(UTC) - retention,
+                                                          keep_newest=keep)
+
+    def prune_if_due(self) -> int:
+        """Prune unless this service pruned within `prune_every_s`; the worker calls it as jobs end."""
+        if self._prune_every_s is None:
+            return 0
+        now = time.monotonic()
+        with self._prune_lock:
+            if self._pruned_at is not None and now - self._pruned_at < self._prune_every_s:
+                return 0
+            self._pruned_at = now
+        return self.prune_finished()
 
     def requeue_unfinished(self) -> list[uuid.UUID]:
         """The startup reaper: enqueue again every job left queued or running by a dead worker."""

@@ -22,7 +22,7 @@ from studyteddy_desktop.ai.llm_runtime import LocalLanguageModel, SamplingSettin
 from studyteddy_desktop.ai.tutor_prompt import PriorTurn, PromptPassage, build_tutor_prompt, focused_excerpt
 from studyteddy_desktop.db.models import AIInteraction, ConversationThread
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
-from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.domain.errors import ServiceUnavailableError, StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
 from studyteddy_desktop.domain.job_queue import cancel_key
 from studyteddy_desktop.domain.tutor_dto import (
@@ -56,6 +56,11 @@ ANSWER_TOKENS = 400
 _FLUSH_EVERY_S = 0.04
 _SAVE_EVERY_S = 1.0
 _CANCEL_CHECK_EVERY_S = 0.05
+# Reads of the stop flag that may fail in a row (50 ms apart while the model writes) before the answer
+# stops: past that, a Stop the student pressed would go unheard.
+UNREADABLE_STOP_CHECKS = 3
+STOP_FLAG_UNREADABLE = ("The worker lost its connection to Redis, so it could not hear Stop; the answer was "
+                        "stopped there. Ask again once Settings → Services shows Redis running.")
 
 Publish = Callable[[WorkerEvent], None]
 SettingsReader = Callable[[], LanguageModelSettings]
@@ -71,6 +76,43 @@ class ComposedPrompt:
 
 def _event(kind: str, interaction_id: uuid.UUID, message: str = "", **data: object) -> WorkerEvent:
     return WorkerEvent(kind=kind, message=message, data={"interaction_id": str(interaction_id), **data})
+
+
+class StopFlagUnreadable(ServiceUnavailableError):
+    """The stop flag of an answer could not be read several times in a row."""
+
+
+class StopFlag:
+    """Whether the student asked to stop one answer. A flag Redis cannot tell about is not read as "go on":
+    a read may fail now and then, but several in a row end the answer."""
+
+    def __init__(self, client: redis.Redis, interaction_id: uuid.UUID,
+                 allowed_misses: int = UNREADABLE_STOP_CHECKS) -> None:
+        self._client = client
+        self._key = cancel_key(interaction_id)
+        self._allowed_misses = allowed_misses
+        self._misses = 0
+
+    def asked(self) -> bool:
+        """True once Stop was asked; False for a failed read, until the failures in a row reach the
+        limit: then StopFlagUnreadable."""
+        try:
+            asked = bool(self._client.exists(self._key))
+        except (redis.RedisError, OSError) as error:
+            self._misses += 1
+            if self._misses >= self._allowed_misses:
+                raise StopFlagUnreadable(STOP_FLAG_UNREADABLE, details=repr(error)) from error
+            return False
+        self._misses = 0
+        return asked
+
+    def settle(self) -> bool:
+        """Read until the flag is known, pausing between tries; StopFlagUnreadable if it never is."""
+        while True:
+            asked = self.asked()
+            if self._misses == 0:
+                return asked
+            time.sleep(_CANCEL_CHECK_EVERY_S)
 
 
 class TutorAnswerer:
@@ -90,8 +132,12 @@ class TutorAnswerer:
             if row is None or row.deleted_at is not None or row.status != InteractionStatus.GENERATING \
                     or row.model_name is not None:
                 return "skipped"
-        if self._cancelled(interaction_id):
-            return self._finish(interaction_id, InteractionStatus.CANCELLED, answer="")
+        stop = StopFlag(self.redis_client, interaction_id)
+        try:
+            if stop.settle():
+                return self._finish(interaction_id, InteractionStatus.CANCELLED, answer="")
+        except StopFlagUnreadable as error:
+            return self._finish(interaction_id, InteractionStatus.FAILED, answer="", error=error.message)
         try:
             ready = self.models.get(self.read_settings())
         except StudyTeddyError as error:
@@ -101,7 +147,7 @@ class TutorAnswerer:
         if not self._claim(interaction_id, ready.model.name):
             return "skipped"
         try:
-            return self._write(interaction_id, ready.model)
+            return self._write(interaction_id, ready.model, stop)
         except StudyTeddyError as error:
             return self._finish(interaction_id, InteractionStatus.FAILED, answer=None, error=error.message)
         except Exception as error:
@@ -119,7 +165,7 @@ class TutorAnswerer:
                 .values(model_name=model_name[:200])).rowcount
         return claimed == 1
 
-    def _write(self, interaction_id: uuid.UUID, model: LocalLanguageModel) -> str:
+    def _write(self, interaction_id: uuid.UUID, model: LocalLanguageModel, stop: StopFlag) -> str:
         composed = self.compose(interaction_id, model)
         with self.database.unit_of_work() as session:
             session.execute(sa.update(AIInteraction).where(AIInteraction.id == interaction_id).values(
@@ -127,7 +173,7 @@ class TutorAnswerer:
         self.publish(_event(EVENT_SOURCES, interaction_id, grounded=composed.grounded,
                             sources=[source.to_json() for source in composed.sources]))
         return self._stream(interaction_id, model, composed.prompt, composed.asked_at,
-                            {source.number: source.quote for source in composed.sources})
+                            {source.number: source.quote for source in composed.sources}, stop)
 
     def compose(self, interaction_id: uuid.UUID, model: LocalLanguageModel) -> ComposedPrompt:
         """Retrieval and the prompt for one question, with the thread's earlier turns; no side effects."""
@@ -137,7 +183,7 @@ class TutorAnswerer:
             thread = session.get(ConversationThread, row.thread_id)
             assert thread is not None
             asked_at = row.created_at
-            mode, question = InteractionMode(row.mode), row.question
+            mode, question, asker = InteractionMode(row.mode), row.question, row.user_id
             scope = [uuid.UUID(item) for item in thread.document_scope or ()]
             subject = thread.subject
             earlier = list(session.execute(
@@ -155,7 +201,7 @@ class TutorAnswerer:
             sources, grounded = spread_passages(self.database, scope[0], SUMMARY_PASSAGES, SUMMARY_EXCERPT_TOKENS,
                                                  model.count_tokens), True
         else:
-            sources, grounded = self._retrieve(query, scope, subject, model)
+            sources, grounded = self._retrieve(query, scope, subject, asker, model)
         prompt = build_tutor_prompt(
             task=task, question=question,
             passages=[PromptPassage(s.number, f"{s.document_title}{', ' + s.page_label if s.page_label else ''}",
@@ -164,10 +210,10 @@ class TutorAnswerer:
             count_tokens=model.count_tokens, defuse=model.defuse, budget=model.context_size - ANSWER_TOKENS)
         return ComposedPrompt(model.chat_tokens(prompt.messages), tuple(sources), grounded, asked_at)
 
-    def _retrieve(self, query: str, scope: list[uuid.UUID], subject: str | None,
+    def _retrieve(self, query: str, scope: list[uuid.UUID], subject: str | None, asker: uuid.UUID,
                   model: LocalLanguageModel) -> tuple[list[SourceDTO], bool]:
         hits = self.search.search(" ".join(query.split())[:1000], limit=PASSAGES_IN_PROMPT * 2,
-                                  document_ids=scope or None, subject=subject)
+                                  document_ids=scope or None, subject=subject, user_id=asker)
         best = max((hit.similarity or 0.0 for hit in hits), default=0.0)
         if best < GROUNDED_SIMILARITY:
             return [], False
@@ -181,20 +227,24 @@ class TutorAnswerer:
                 for number, hit in enumerate(kept, start=1)], True
 
     def _stream(self, interaction_id: uuid.UUID, model: LocalLanguageModel, prompt: list[int],
-                asked_at: datetime, passages: dict[int, str]) -> str:
+                asked_at: datetime, passages: dict[int, str], stop: StopFlag) -> str:
         answer: list[str] = []
         pending: list[str] = []
         first_token_at: float | None = None
         last_flush = last_save = last_check = 0.0
         cancelled = False
+        lost: StopFlagUnreadable | None = None
 
         def should_stop() -> bool:
-            nonlocal last_check, cancelled
+            nonlocal last_check, cancelled, lost
             now = time.monotonic()
             if now - last_check >= _CANCEL_CHECK_EVERY_S:
                 last_check = now
-                cancelled = cancelled or self._cancelled(interaction_id)
-            return cancelled
+                try:
+                    cancelled = cancelled or stop.asked()
+                except StopFlagUnreadable as error:
+                    lost = error
+            return cancelled or lost is not None
 
         pieces = 0
         citations = LiveCitations(passages)
@@ -215,7 +265,14 @@ class TutorAnswerer:
             if now - last_save >= _SAVE_EVERY_S:
                 self._save_partial(interaction_id, "".join(answer))
                 last_save = now
-        if not cancelled:
+        if not cancelled and lost is None:
+            # Done only once the flag was read after the last token: the model may have finished
+            # between two checks, while Redis was away.
+            try:
+                cancelled = stop.settle()
+            except StopFlagUnreadable as error:
+                lost = error
+        if not cancelled and lost is None:
             pending.append(citations.finish())
             answer.append(pending[-1])
             if "".join(pending):
@@ -225,6 +282,8 @@ class TutorAnswerer:
         stats = {"prompt_tokens": len(prompt), "completion_tokens": pieces,
                  "latency_ms": max(0, int((finished_at - asked_at.timestamp()) * 1000)),
                  "first_token_ms": max(0, int(((first_token_at or finished_at) - asked_at.timestamp()) * 1000))}
+        if lost is not None:
+            return self._finish(interaction_id, InteractionStatus.FAILED, answer=text, error=lost.message, **stats)
         status = InteractionStatus.CANCELLED if cancelled else InteractionStatus.DONE
         return self._finish(interaction_id, status, answer=text, **stats)
 
@@ -250,12 +309,6 @@ class TutorAnswerer:
         self.publish(_event(EVENT_FINISHED, interaction_id, error or "", status=str(status),
                             answer=final_answer or "", **stats))
         return str(status)
-
-    def _cancelled(self, interaction_id: uuid.UUID) -> bool:
-        try:
-            return bool(self.redis_client.exists(cancel_key(interaction_id)))
-        except (redis.RedisError, OSError):
-            return False
 
 
 def recover_interrupted_answers(database: Database) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
