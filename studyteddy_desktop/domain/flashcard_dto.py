@@ -112,3 +112,5 @@ class CardExchangeReport:
     reviews_added: int = 0
     media_copied: int = 0
     skipped: tuple[str, ...] = field(default_factory=tuple)
+    # Cards the student had deleted that the file brought back, with the file's content.
+    restored: int = 0

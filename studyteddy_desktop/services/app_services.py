@@ -60,7 +60,7 @@ class AppServices:
         self.calendar = CalendarService(self.database, self.student, self.activity_cache)
         self.documents = DocumentLibrary(self.database, self.jobs,
                                          ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir))
-        self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue))
+        self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue), self.student.user_id)
         self.flashcards = FlashcardService(self.database, self.student, self.activity_cache,
                                            DataPaths.from_string(endpoints.data_dir).media_dir)
         self.card_drafts = CardDrafts(self.database, self.student, self.activity_cache, self.jobs)

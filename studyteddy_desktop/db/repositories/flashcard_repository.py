@@ -146,9 +146,14 @@ class FlashcardRepository(UserScopedMixin[FlashcardDeck], SoftDeletionMixin[Flas
         return list(self.session.scalars(statement))
 
     def cards_by_external_key(self, deck_id: uuid.UUID) -> dict[str, Flashcard]:
-        return {card.external_key: card for card in self.session.scalars(
-            sa.select(Flashcard).where(Flashcard.deck_id == deck_id, Flashcard.external_key.is_not(None)))
-            if card.external_key}
+        """Live and deleted cards by the key of where they came from; a live card wins a shared key."""
+        cards: dict[str, Flashcard] = {}
+        for card in self.session.scalars(
+                sa.select(Flashcard).where(Flashcard.deck_id == deck_id, Flashcard.external_key.is_not(None))
+                .order_by(Flashcard.deleted_at.is_(None), Flashcard.deleted_at)):
+            if card.external_key:
+                cards[card.external_key] = card
+        return cards
 
     def due_cards(self, deck_ids: tuple[uuid.UUID, ...], now: datetime, *, new: bool, limit: int,
                   exclude: tuple[uuid.UUID, ...] = ()) -> list[sa.Row]:

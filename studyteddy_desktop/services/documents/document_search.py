@@ -23,28 +23,29 @@ MAX_QUERY_CHARS = 1_000
 MAX_LIMIT = 100
 HNSW_EF_SEARCH = 80
 
+# Every search, filtered or not, covers only the searching student's live, ready documents: one
+# still being indexed holds half its chunks, a tombstone's chunks may outlive it for a moment.
 _ALLOWED_DOCUMENTS = sa.text("""
     SELECT id FROM documents
-    WHERE deleted_at IS NULL AND status = 'ready'
+    WHERE user_id = :user_id AND deleted_at IS NULL AND status = 'ready'
       AND (CAST(:document_ids AS uuid[]) IS NULL OR id = ANY(CAST(:document_ids AS uuid[])))
       AND (CAST(:subject AS text) IS NULL OR lower(subject) = lower(CAST(:subject AS text)))
 """)
 
-_SEMANTIC_ALL = sa.text("""
-    SELECT c.id FROM document_chunks c
-    WHERE c.embedding IS NOT NULL
-    ORDER BY c.embedding <=> CAST(:query_vector AS vector) LIMIT :candidates
-""")
-
-_SEMANTIC_SOME = sa.text("""
-    SELECT c.id FROM document_chunks c
-    WHERE c.embedding IS NOT NULL AND c.document_id = ANY(CAST(:allowed AS uuid[]))
-    ORDER BY c.embedding <=> CAST(:query_vector AS vector) LIMIT :candidates
+# The filter sits on the HNSW scan, which with `hnsw.iterative_scan` keeps walking the graph until
+# `candidates` allowed chunks are found, instead of dropping rows from its first `ef_search` ones.
+# `relaxed_order` may hand them over slightly out of order, so they are sorted again by distance.
+_SEMANTIC = sa.text("""
+    WITH nearest AS MATERIALIZED (
+        SELECT c.id, c.embedding <=> CAST(:query_vector AS vector) AS distance FROM document_chunks c
+        WHERE c.embedding IS NOT NULL AND c.document_id = ANY(CAST(:allowed AS uuid[]))
+        ORDER BY distance LIMIT :candidates)
+    SELECT id FROM nearest ORDER BY distance
 """)
 
 _LEXICAL = sa.text("""
     SELECT c.id FROM document_chunks c, websearch_to_tsquery('english', :query) q
-    WHERE c.tsv @@ q AND (CAST(:allowed AS uuid[]) IS NULL OR c.document_id = ANY(CAST(:allowed AS uuid[])))
+    WHERE c.tsv @@ q AND c.document_id = ANY(CAST(:allowed AS uuid[]))
     ORDER BY ts_rank_cd(c.tsv, q) DESC LIMIT :candidates
 """)
 
@@ -69,11 +70,17 @@ def fuse_rankings(rankings: Sequence[Sequence[uuid.UUID]], k: int = RRF_K) -> li
 
 class DocumentSearch:
     """`embed_query(text) -> vector`; when it also has `begin(text) -> wait()`, the full-text half
-    of the search runs while the query is being embedded."""
+    of the search runs while the query is being embedded.
 
-    def __init__(self, database: Database, embed_query: Callable[[str], list[float]]) -> None:
+    `student() -> user id` names whose documents a search covers unless it is given `user_id`
+    (the worker answers questions of any student, so it names the asker every time).
+    """
+
+    def __init__(self, database: Database, embed_query: Callable[[str], list[float]],
+                 student: Callable[[], uuid.UUID] | None = None) -> None:
         self.database = database
         self.embed_query = embed_query
+        self.student = student
 
     def _begin_embedding(self, query: str) -> Callable[[], list[float]]:
         begin = getattr(self.embed_query, "begin", None)
@@ -83,7 +90,7 @@ class DocumentSearch:
         return lambda: vector
 
     def search(self, query: str, *, limit: int = 10, document_ids: Sequence[uuid.UUID] | None = None,
-               subject: str | None = None) -> list[SearchHitDTO]:
+               subject: str | None = None, user_id: uuid.UUID | None = None) -> list[SearchHitDTO]:
         query = " ".join(normalize_text(query).split())
         if not query:
             raise InvalidInputError("Type something to search for.")
@@ -91,29 +98,25 @@ class DocumentSearch:
             raise InvalidInputError(f"A search can be at most {MAX_QUERY_CHARS:,} characters long.")
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInputError(f"The number of results must be between 1 and {MAX_LIMIT}.")
+        if user_id is None:
+            if self.student is None:
+                raise TypeError("DocumentSearch.search needs user_id: it was built without a student")
+            user_id = self.student()
         wait_for_vector = self._begin_embedding(query)
         with self.database.unit_of_work() as session:
             session.execute(sa.text(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}"))
-            # With a filter, keep walking the graph until enough matching rows are found.
+            # The allowed documents filter every search: keep walking the graph until enough match.
             session.execute(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-            allowed: list[uuid.UUID] | None = None
-            if document_ids is not None or subject is not None:
-                allowed = list(session.scalars(_ALLOWED_DOCUMENTS, {
-                    "document_ids": [str(i) for i in document_ids] if document_ids is not None else None,
-                    "subject": subject}))
-                if not allowed:
-                    return []
-            lexical = list(session.scalars(_LEXICAL, {
-                "query": query, "candidates": CANDIDATES_PER_LIST,
-                "allowed": [str(i) for i in allowed] if allowed is not None else None}))
+            allowed = [str(i) for i in session.scalars(_ALLOWED_DOCUMENTS, {
+                "user_id": user_id, "subject": subject,
+                "document_ids": [str(i) for i in document_ids] if document_ids is not None else None})]
+            if not allowed:
+                return []
+            lexical = list(session.scalars(_LEXICAL, {"query": query, "candidates": CANDIDATES_PER_LIST,
+                                                      "allowed": allowed}))
             vector_text = "[" + ",".join(f"{value:.7f}" for value in wait_for_vector()) + "]"
-            if allowed is None:
-                semantic = list(session.scalars(_SEMANTIC_ALL, {"query_vector": vector_text,
-                                                                "candidates": CANDIDATES_PER_LIST}))
-            else:
-                semantic = list(session.scalars(_SEMANTIC_SOME, {
-                    "query_vector": vector_text, "candidates": CANDIDATES_PER_LIST,
-                    "allowed": [str(i) for i in allowed]}))
+            semantic = list(session.scalars(_SEMANTIC, {"query_vector": vector_text, "allowed": allowed,
+                                                        "candidates": CANDIDATES_PER_LIST}))
             ranked = fuse_rankings([semantic, lexical])[:limit]
             if not ranked:
                 return []

@@ -122,7 +122,7 @@ class CardExchange:
     def _store(self, by_deck: dict[str, list[_Draft]], skipped: list[str], *, media_copied: int) -> CardExchangeReport:
         user_id = self.student.user_id()
         now = self.student.now()
-        added = updated = unchanged = reviews_added = 0
+        added = updated = unchanged = restored = reviews_added = 0
         earliest_review: datetime | None = None
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
@@ -135,8 +135,16 @@ class CardExchange:
                 for draft in drafts:
                     card = existing.get(draft.key)
                     if card is not None:
-                        if (card.front, card.back, list(card.tags or ())) != (draft.front, draft.back, draft.tags):
+                        changed = (card.front, card.back, list(card.tags or ())) != (draft.front, draft.back,
+                                                                                      draft.tags)
+                        if changed:
                             card.front, card.back, card.tags = draft.front, draft.back, draft.tags
+                        if card.deleted_at is not None:
+                            # Importing a card again says the student wants it: the same card comes
+                            # back with its schedule and review history, not a copy starting over.
+                            card.deleted_at = None
+                            restored += 1
+                        elif changed:
                             updated += 1
                         else:
                             unchanged += 1
@@ -174,7 +182,8 @@ class CardExchange:
                 AnalyticsRepository(session).changed_since(earliest_review)
         self.cache.bump(user_id)
         return CardExchangeReport(deck_names=tuple(by_deck), added=added, updated=updated, unchanged=unchanged,
-                                  reviews_added=reviews_added, media_copied=media_copied, skipped=tuple(skipped))
+                                  restored=restored, reviews_added=reviews_added, media_copied=media_copied,
+                                  skipped=tuple(skipped))
 
     # -- export -------------------------------------------------------------------------
 

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from studyteddy_desktop.db.models import Document, UserProfile
+from studyteddy_desktop.domain.enums import DocumentStatus
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.worker.jobs.documents.indexing_job import DocumentIndexer
 from studyteddy_desktop.services.documents.document_library import DocumentLibrary
 from studyteddy_desktop.services.documents.document_search import DocumentSearch, fuse_rankings
 from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.services.core.local_student import LocalStudent
 from studyteddy_desktop.worker.queue import HueyJobQueue
 from tests.document_samples import BIOLOGY_PAGES, text_pdf
+
+MAX_RESULTS = 100
 
 BIOLOGY = f"Biology {uuid.uuid4().hex[:6]}"
 HISTORY = f"History {uuid.uuid4().hex[:6]}"
@@ -33,8 +40,61 @@ def indexed(database, endpoints, sentence_embedder, tmp_path):
     history = library.import_file(text_pdf(tmp_path / "history.pdf", HISTORY_PAGES), subject=HISTORY)
     for outcome in (biology, history):
         indexer.index(outcome.document.id)
-    search = DocumentSearch(database, sentence_embedder.embed_query)
+    search = DocumentSearch(database, sentence_embedder.embed_query, LocalStudent(database).user_id)
     return search, biology.document, history.document
+
+
+HIDDEN = f"Botany {uuid.uuid4().hex[:6]}"
+HIDDEN_PAGES = {
+    "indexing": "Quillwort spores drift across the cold lake where the quillwort grows underwater.",
+    "deleted": "A quillwort keeps its leaves all winter, and quillwort roots anchor it in sand.",
+    "other user": "Every quillwort is a lycophyte; the quillwort family has about two hundred species.",
+}
+
+
+@pytest.fixture()
+def hidden(indexed, database, sentence_embedder, endpoints, tmp_path):
+    """Three indexed documents no search of this student may reach, each for another reason."""
+    store = ContentStore(tmp_path / "hidden-files")
+    library = DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    indexer = DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist())
+    documents = {}
+    for reason, text in HIDDEN_PAGES.items():
+        outcome = library.import_file(text_pdf(tmp_path / f"{reason}.pdf", [text]), subject=HIDDEN)
+        indexer.index(outcome.document.id)
+        documents[reason] = outcome.document.id
+    with database.unit_of_work() as session:
+        # Re-indexing writes fresh chunks batch by batch while the document is not ready yet.
+        session.execute(sa.update(Document).where(Document.id == documents["indexing"])
+                        .values(status=DocumentStatus.EMBEDDING))
+        # A tombstone whose chunks are still there: deleted while the worker was still writing them.
+        session.execute(sa.update(Document).where(Document.id == documents["deleted"])
+                        .values(deleted_at=sa.func.now()))
+        # Later than the local profile, so it stays the local student.
+        other = UserProfile(display_name="Another student", created_at=datetime.now(UTC) + timedelta(days=1))
+        session.add(other)
+        session.flush()
+        session.execute(sa.update(Document).where(Document.id == documents["other user"])
+                        .values(user_id=other.id))
+    return documents
+
+
+def test_documents_still_indexing_deleted_or_of_another_student_are_never_found(indexed, hidden):
+    search, biology, _history = indexed
+    hidden_ids = set(hidden.values())
+    unfiltered = search.search("quillwort", limit=MAX_RESULTS)
+    assert unfiltered and not {hit.document_id for hit in unfiltered} & hidden_ids
+    assert not {hit.document_id for hit in search.search("Which lycophyte grows underwater in lakes?",
+                                                          limit=MAX_RESULTS)} & hidden_ids
+    assert search.search("quillwort", subject=HIDDEN) == []
+    assert search.search("quillwort", document_ids=list(hidden_ids)) == []
+    by_documents = search.search("quillwort", limit=MAX_RESULTS, document_ids=[*hidden_ids, biology.id])
+    assert {hit.document_id for hit in by_documents} == {biology.id}
+    # Whose documents a search covers can be named, as the worker's tutor does for each question.
+    with search.database.unit_of_work() as session:
+        other = session.scalar(sa.select(Document.user_id).where(Document.id == hidden["other user"]))
+    theirs = search.search("quillwort", limit=MAX_RESULTS, user_id=other)
+    assert {hit.document_id for hit in theirs} == {hidden["other user"]}
 
 
 def test_a_question_in_other_words_finds_the_page_that_answers_it(indexed):

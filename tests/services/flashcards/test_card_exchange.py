@@ -144,3 +144,22 @@ def test_a_failure_midway_leaves_no_half_import(services, tmp_path):
     with pytest.raises(InvalidInputError, match="at most 200"):
         exchange.import_file(broken)
     assert [card.front for card in flashcards.cards(mixed.id)] == ["Fine"]
+
+
+def test_a_deleted_card_comes_back_with_the_files_content_when_imported_again(services, tmp_path):
+    flashcards, _reviews, exchange = services
+    source = tmp_path / "French words.csv"
+    source.write_text("front;back\nchat;cat\nchien;dog\n", encoding="utf-8")
+    exchange.import_file(source)
+    deck = _deck(flashcards, "French words")
+    chat = next(card for card in flashcards.cards(deck.id) if card.front == "chat")
+    flashcards.delete_cards([chat.id])
+    source.write_text("front;back\nchat;a cat\nchien;dog\n", encoding="utf-8")
+    report = exchange.import_file(source)
+    # The same card, not a copy: it keeps its schedule and review history.
+    by_front = {card.front: (card.id, card.back) for card in flashcards.cards(deck.id)}
+    assert by_front.get("chat") == (chat.id, "a cat")
+    assert len(flashcards.cards(deck.id)) == 2
+    assert (report.added, report.restored, report.updated, report.unchanged) == (0, 1, 0, 1)
+    again = exchange.import_file(source)
+    assert (again.added, again.restored, again.updated, again.unchanged) == (0, 0, 0, 2)

@@ -11,12 +11,14 @@ import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from studyteddy_desktop.ai.key_concepts import key_concepts
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
 from studyteddy_desktop.ai.llm_runtime import SamplingSettings
 from studyteddy_desktop.ai.tutor_prompt import PromptPassage, build_tutor_prompt
 from studyteddy_desktop.db.models import BackgroundJob, Document, DocumentChunk
+from studyteddy_desktop.db.repositories.job_repository import JobRepository
 from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
@@ -31,6 +33,8 @@ CONCEPT_TEXT_CHARS = 400_000
 # A look at the job table costs about a millisecond; indexing waits at most this long for a summary.
 _YIELD_CHECK_EVERY_S = 0.2
 _ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+# Any constant the app uses for no other advisory lock (db/migrate.py holds its own).
+DIGEST_SUBMISSION_LOCK_KEY = 0x5D16E57
 Progress = Callable[[float, str], None]
 
 
@@ -90,20 +94,33 @@ class DocumentDigester:
 
 def indexing_active(database: Database) -> bool:
     with database.unit_of_work() as session:
-        return bool(session.scalar(sa.select(sa.exists().where(BackgroundJob.kind == INDEX_JOB_KIND,
-                                                               BackgroundJob.state.in_(_ACTIVE)))))
+        return _indexing_active(session)
+
+
+def _indexing_active(session: Session) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(BackgroundJob.kind == INDEX_JOB_KIND,
+                                                           BackgroundJob.state.in_(_ACTIVE)))))
 
 
 def submit_pending_digests(database: Database, jobs: JobService) -> int:
     """Once no document is waiting to be indexed, ask for the summaries still missing."""
-    if indexing_active(database):
-        return 0
     with database.unit_of_work() as session:
+        # The worker's start and every consumer thread finishing a job call this at once: the lock
+        # makes each look for missing summaries only after the one before committed its job rows
+        # (under read committed each statement after the lock sees those rows).
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(DIGEST_SUBMISSION_LOCK_KEY)))
+        if _indexing_active(session):
+            return 0
         pending = sa.select(BackgroundJob.payload["document_id"].astext).where(
             BackgroundJob.kind == DIGEST_JOB_KIND, BackgroundJob.state.in_(_ACTIVE))
         missing = list(session.scalars(sa.select(Document.id).where(
             Document.status == DocumentStatus.READY, Document.deleted_at.is_(None), Document.summary.is_(None),
             sa.cast(Document.id, sa.String).not_in(pending))))
-    for document_id in missing:
-        jobs.submit(DIGEST_JOB_KIND, {"document_id": str(document_id)})
-    return len(missing)
+        repository = JobRepository(session)
+        job_ids = [repository.add(BackgroundJob(kind=DIGEST_JOB_KIND, state=JobState.QUEUED,
+                                                payload={"document_id": str(document_id)})).id
+                   for document_id in missing]
+    # Enqueued after the commit, as JobService.submit does: the worker must find the rows.
+    for job_id in job_ids:
+        jobs.enqueue(job_id)
+    return len(job_ids)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import sqlalchemy as sa
 
 from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
-from studyteddy_desktop.db.models import BackgroundJob
-from studyteddy_desktop.domain.job_queue import INDEX_JOB_KIND
-from studyteddy_desktop.domain.enums import JobState
+from studyteddy_desktop.db.models import BackgroundJob, Document
+from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
+from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.ingest.content_store import ContentStore
-from studyteddy_desktop.worker.jobs.documents.digest_job import DocumentDigester
+from studyteddy_desktop.services.core.profile_service import ProfileService
+from studyteddy_desktop.worker.jobs.documents.digest_job import DocumentDigester, submit_pending_digests
 from studyteddy_desktop.worker.jobs.documents.indexing_job import DocumentIndexer
 from studyteddy_desktop.services.documents.document_library import DocumentLibrary
 from studyteddy_desktop.services.core.job_service import JobService
@@ -74,3 +81,44 @@ def test_a_summary_steps_aside_for_a_document_that_arrives_while_it_is_written(r
     result = digester.digest(document_id, progress)
     assert "Writing a summary" in steps
     assert result["deferred"] and library.get(document_id).summary is None
+
+
+CALLERS = 6  # the worker's start and its consumer threads finishing jobs at the same moment
+
+
+def test_callers_at_once_submit_one_summary_per_document(committing_database, endpoints):
+    database = committing_database
+    owner = ProfileService(database).ensure_local_profile().id
+    with database.unit_of_work() as session:
+        before = set(session.scalars(sa.select(BackgroundJob.id)))
+        documents = [Document(user_id=owner, title=f"Unsummarised {n}", original_filename=f"notes-{n}.pdf",
+                              content_sha256=uuid.uuid4().hex * 2, mime_type="pdf", size_bytes=1,
+                              status=DocumentStatus.READY) for n in range(3)]
+        session.add_all(documents)
+        session.flush()
+        document_ids = {str(document.id) for document in documents}
+    jobs = JobService(database, HueyJobQueue(endpoints.redis_url))
+    start = threading.Barrier(CALLERS, timeout=60)
+
+    def submit() -> int:
+        start.wait()
+        return submit_pending_digests(database, jobs)
+
+    try:
+        with ThreadPoolExecutor(CALLERS) as callers:
+            # result() raises what a caller raised, so no failure is lost in its thread.
+            futures = [callers.submit(submit) for _ in range(CALLERS)]
+            submitted = sum(future.result(timeout=60) for future in futures)
+        with database.unit_of_work() as session:
+            active = Counter(session.scalars(sa.select(BackgroundJob.payload["document_id"].astext).where(
+                BackgroundJob.kind == DIGEST_JOB_KIND,
+                BackgroundJob.state.in_((JobState.QUEUED, JobState.RUNNING)))))
+        assert submitted >= len(document_ids)
+        assert {document_id: active[document_id] for document_id in document_ids} \
+            == dict.fromkeys(document_ids, 1)
+    finally:
+        # The session's database outlives this test: leave it as it was (a worker skips unknown job ids).
+        with database.unit_of_work() as session:
+            session.execute(sa.delete(BackgroundJob).where(BackgroundJob.id.not_in(before),
+                                                           BackgroundJob.kind == DIGEST_JOB_KIND))
+            session.execute(sa.delete(Document).where(Document.id.in_([uuid.UUID(i) for i in document_ids])))
