@@ -11,13 +11,10 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.db.models import BackgroundJob
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.domain.enums import JobState
 from studyteddy_desktop.domain.job_queue import SELF_CHECK_JOB_KIND, TaskName
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
-from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.worker import queue as worker_queue
@@ -27,21 +24,6 @@ JOBS = 200
 # No caller waits on a result for more than five minutes; an unread one need not outlive that by much.
 LONGEST_RESULT_LIFE_S = 600
 PROBE_KIND = "test_prune_probe"
-
-
-@pytest.fixture()
-def worker(endpoints: RuntimeEndpoints) -> Iterator[WorkerProcess]:
-    process = session_worker(endpoints)
-    process.ensure_running()
-    yield process
-    process.stop()
-
-
-@pytest.fixture()
-def services(endpoints: RuntimeEndpoints) -> Iterator[AppServices]:
-    services = open_services(endpoints)
-    yield services
-    services.close()
 
 
 @pytest.fixture()

@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 
-import pytest
 
 from studyteddy_desktop.db.models import BackgroundJob
-from studyteddy_desktop.domain.dto import JobDTO, RuntimeEndpoints
+from studyteddy_desktop.domain.dto import JobDTO
 from studyteddy_desktop.domain.enums import JobState
 from studyteddy_desktop.domain.job_queue import SELF_CHECK_JOB_KIND
-from studyteddy_desktop.runtime.worker_process import WorkerProcess
-from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.services.core.event_channel import open_event_subscription
 from tests.worker_support import session_worker
-
-
-@pytest.fixture()
-def worker(endpoints: RuntimeEndpoints) -> Iterator[WorkerProcess]:
-    process = session_worker(endpoints)
-    process.ensure_running()
-    yield process
-    process.stop()
-
-
-@pytest.fixture()
-def services(endpoints: RuntimeEndpoints) -> Iterator[AppServices]:
-    services = open_services(endpoints)
-    yield services
-    services.close()
 
 
 def wait_for_final(services: AppServices, job_id: uuid.UUID, timeout: float = 30) -> JobDTO:
