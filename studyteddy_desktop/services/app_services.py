@@ -6,7 +6,7 @@ from pathlib import Path
 
 import redis
 
-from studyteddy_desktop.domain.dto import RuntimeEndpoints
+from studyteddy_desktop.domain.dto import ProfileDTO, RuntimeEndpoints
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
@@ -51,6 +51,8 @@ class AppServices:
         # Planner and Dashboard: one student, one clock, one cache generation for all of them.
         self.student = LocalStudent(self.database)
         self.activity_cache = ActivityCache(self.redis_client)
+        # The student caches the name and the dashboard's cached figures carry it: a rename drops both.
+        self.profile.on_change(self._profile_changed)
         self.preferences = StudyPreferences(self.database, self.student)
         self.planner = PlannerService(self.database, self.student, self.activity_cache)
         self.exams = ExamService(self.database, self.student, self.activity_cache)
@@ -68,6 +70,10 @@ class AppServices:
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
         self.tutor = TutorService(self.database, self.student, self.queue)
         self.language_models = LanguageModels(self.preferences)
+
+    def _profile_changed(self, profile: ProfileDTO) -> None:
+        self.student.forget()
+        self.activity_cache.bump(profile.id)
 
     def close(self) -> None:
         self.queue.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -65,6 +66,10 @@ class BackgroundOp(Generic[T]):
         self._on_failure: Callable[[BaseException], None] | None = None
         self._bridge.succeeded.connect(self._succeeded)
         self._bridge.failed.connect(self._failed)
+        # A closed widget takes the bridge with it and no result can arrive: let the op go then.
+        # Only a weak reference, so the connection itself does not keep the op alive.
+        op = weakref.ref(self)
+        self._bridge.destroyed.connect(lambda *_: _discard(op))
 
     @classmethod
     def plain(cls, work: Callable[[], T], *, parent: QObject | None = None) -> BackgroundOp[T]:
@@ -126,6 +131,12 @@ class ChangeOp(BackgroundOp[T]):
             super()._succeeded(result)
         finally:
             broadcaster_for(self._services).broadcast(self._changes)
+
+
+def _discard(op: weakref.ref[BackgroundOp[Any]]) -> None:
+    live = op()
+    if live is not None:
+        _live_ops.discard(live)
 
 
 def user_message(error: BaseException) -> str:

@@ -57,7 +57,8 @@ class LocalStudent:
     def _resolve(self) -> None:
         profile_id = ProfileService(self.database).ensure_local_profile().id
         with self.database.unit_of_work() as session:
-            profile = session.get(UserProfile, profile_id)
+            # Locked: `_remember_zone` rewrites the settings JSON, which other writers share.
+            profile = session.get(UserProfile, profile_id, with_for_update=True)
             assert profile is not None
             if self._remember_zone(profile):
                 # The view grouped every day by the old zone: read all days live until refreshed.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import pwd
+from collections.abc import Callable
 
 from studyteddy_desktop.db.models import UserProfile
 from studyteddy_desktop.db.repositories.profile_repository import ProfileRepository
@@ -62,6 +63,11 @@ def _local_profile(repository: ProfileRepository) -> UserProfile:
 class ProfileService:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._listeners: list[Callable[[ProfileDTO], None]] = []
+
+    def on_change(self, listener: Callable[[ProfileDTO], None]) -> None:
+        """Call `listener` after each committed profile update (to drop what caches the name)."""
+        self._listeners.append(listener)
 
     def ensure_local_profile(self) -> ProfileDTO:
         """The student's profile; the first call on a new data directory creates it."""
@@ -72,6 +78,13 @@ class ProfileService:
 
     def update_profile(self, *, display_name: str | None = None,
                        subjects: list[str] | tuple[str, ...] | None = None) -> ProfileDTO:
+        updated = self._update(display_name, subjects)
+        # After the commit, so a listener that reads the profile again sees the change.
+        for listener in self._listeners:
+            listener(updated)
+        return updated
+
+    def _update(self, display_name: str | None, subjects: list[str] | tuple[str, ...] | None) -> ProfileDTO:
         with self.database.unit_of_work() as session:
             profile = _local_profile(ProfileRepository(session))
             if display_name is not None:

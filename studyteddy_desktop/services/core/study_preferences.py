@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -31,11 +32,19 @@ class StudyPreferences:
         return value if isinstance(value, dict) else {}
 
     def set_section(self, key: str, value: dict[str, Any]) -> None:
+        self.update_section(key, lambda _stored: value)
+
+    def update_section(self, key: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Replace section `key` with `change(stored)`, read and written under the profile's row lock:
+        the app, the worker and the CLI write other keys of the same JSON at the same time."""
         with self.database.unit_of_work() as session:
             profile = session.get(UserProfile, self.student.user_id(), with_for_update=True)
             assert profile is not None
+            stored = (profile.settings or {}).get(key)
+            value = change(dict(stored) if isinstance(stored, dict) else {})
             # A new dict, so SQLAlchemy sees the JSONB column change.
             profile.settings = {**(profile.settings or {}), key: value}
+        return value
 
     def focus(self) -> FocusSettings:
         stored = self.section("focus")

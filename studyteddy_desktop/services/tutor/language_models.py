@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from studyteddy_desktop.ai.model_files import default_llm_path, looks_like_gguf
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
@@ -41,8 +43,7 @@ class LanguageModels:
             else default.threads)
 
     def added_paths(self) -> list[str]:
-        stored = self.preferences.section(_SECTION).get("added")
-        return [item for item in stored if isinstance(item, str)] if isinstance(stored, list) else []
+        return _added(self.preferences.section(_SECTION))
 
     def list_models(self) -> list[LanguageModelDTO]:
         settings = self.settings()
@@ -64,18 +65,22 @@ class LanguageModels:
         problem = _problem_with(path)
         if problem is not None:
             raise InvalidInputError(f"{path.name} cannot be added: {problem[0].lower()}{problem[1:]}")
-        added = self.added_paths()
-        if str(path) not in added:
-            self._store(added=[*added, str(path)])
+
+        def with_path(stored: dict[str, Any]) -> dict[str, Any]:
+            added = _added(stored)
+            return stored if str(path) in added else {**stored, "added": [*added, str(path)]}
+
+        self._store(with_path)
         return next(model for model in self.list_models() if model.path == str(path))
 
     def remove_model(self, path: str) -> None:
-        added = self.added_paths()
-        if path not in added:
-            raise NotFoundError("Only models you added can be removed; the bundled one stays.")
-        settings = self.settings()
-        self._store(added=[item for item in added if item != path],
-                    model_path=None if settings.model_path == path else settings.model_path)
+        def without(stored: dict[str, Any]) -> dict[str, Any]:
+            if path not in _added(stored):
+                raise NotFoundError("Only models you added can be removed; the bundled one stays.")
+            return {**stored, "added": [item for item in _added(stored) if item != path],
+                    "model_path": None if stored.get("model_path") == path else stored.get("model_path")}
+
+        self._store(without)
 
     def set_settings(self, settings: LanguageModelSettings) -> LanguageModelSettings:
         if settings.model_path is not None:
@@ -89,8 +94,22 @@ class LanguageModels:
                                     + ", ".join(f"{size:,}" for size in CONTEXT_SIZES) + " tokens.")
         if not THREAD_RANGE[0] <= settings.threads <= THREAD_RANGE[1]:
             raise InvalidInputError(f"Threads must be between {THREAD_RANGE[0]} and {THREAD_RANGE[1]}.")
-        self._store(model_path=settings.model_path, context_size=settings.context_size, threads=settings.threads)
+
+        def chosen(stored: dict[str, Any]) -> dict[str, Any]:
+            # Checked again under the lock: another window may have removed the model meanwhile.
+            if settings.model_path is not None and settings.model_path not in _added(stored):
+                raise InvalidInputError("Add the model file first, then select it.")
+            return {**stored, "model_path": settings.model_path, "context_size": settings.context_size,
+                    "threads": settings.threads}
+
+        self._store(chosen)
         return self.settings()
 
-    def _store(self, **changes: object) -> None:
-        self.preferences.set_section(_SECTION, {**self.preferences.section(_SECTION), **changes})
+    def _store(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        # Read and written in one locked step, so a concurrent change to another key is kept.
+        self.preferences.update_section(_SECTION, change)
+
+
+def _added(stored: dict[str, Any]) -> list[str]:
+    added = stored.get("added")
+    return [item for item in added if isinstance(item, str)] if isinstance(added, list) else []
