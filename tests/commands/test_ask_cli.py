@@ -39,7 +39,11 @@ def test_ask_says_plainly_when_the_documents_do_not_cover_the_question(volcano_n
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["grounded"] is False and answer["not_in_documents"] == NOT_IN_DOCUMENTS
-    assert answer["sources"] == [] and answer["status"] == "done" and answer["first_token_ms"] >= 0
+    assert answer["sources"] == [] and answer["status"] == "done"
+    # Measured at the first streamed token, so after the question and before the last of several
+    # tokens; an unmeasured value falls back to the whole latency and fails the strict bound.
+    assert answer["completion_tokens"] > 1
+    assert 0 < answer["first_token_ms"] < answer["latency_ms"]
     continued = studyteddy(session_data_dir, "ask", "And when?", "--thread", answer["thread_id"], "--json")
     assert json.loads(continued.stdout)["thread_id"] == answer["thread_id"]
     listing = studyteddy(session_data_dir, "threads", "--json")

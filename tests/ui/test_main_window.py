@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import Qt, QThread, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studyteddy_desktop.assembly import open_services
@@ -85,7 +85,16 @@ def test_a_startup_failure_is_explained_with_retry_and_quit(qtbot, tmp_path):
         dialog.close()
     with qtbot.waitSignal(controller.failed, timeout=30_000):
         qtbot.mouseClick(window.startup_view._retry, Qt.MouseButton.LeftButton)
+    assert window.startup_view._quit.isVisible()
+    for dialog in [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]:
+        dialog.close()
+    # Quit closes the window, which asks the app to quit; the controller then has nothing left running.
+    with qtbot.waitSignal(window.quit_requested, timeout=2000):
+        qtbot.mouseClick(window.startup_view._quit, Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
     controller.shutdown()
+    assert controller.services is None and controller._runtime is None
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
 
 
 def test_background_op_calls_back_on_the_main_thread(qtbot):

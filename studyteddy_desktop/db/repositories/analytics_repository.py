@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from studyteddy_desktop.db.base import transaction_time
-from studyteddy_desktop.db.models import AnalyticsSnapshot, Flashcard, FlashcardDeck, StudySession, Task
+from studyteddy_desktop.db.models import AnalyticsSnapshot, StudySession, Task
 from studyteddy_desktop.db.models.analytics import DAILY_ACTIVITY_VIEW
 from studyteddy_desktop.db.repositories.base import SessionRepository
 from studyteddy_desktop.domain.enums import TaskStatus
@@ -126,14 +126,6 @@ class AnalyticsRepository(SessionRepository):
         statement = (sa.select(sa.func.coalesce(sa.func.sum(StudySession.duration_minutes), 0))
                      .where(StudySession.user_id == user_id, StudySession.deleted_at.is_(None),
                             StudySession.started_at >= since))
-        return int(self.session.scalar(statement) or 0)
-
-    def cards_due(self, user_id: uuid.UUID, now: datetime) -> int:
-        statement = (sa.select(sa.func.count()).select_from(Flashcard)
-                     .join(FlashcardDeck, FlashcardDeck.id == Flashcard.deck_id)
-                     .where(FlashcardDeck.user_id == user_id, FlashcardDeck.deleted_at.is_(None),
-                            Flashcard.deleted_at.is_(None), Flashcard.suspended.is_(False),
-                            Flashcard.due_at <= now))
         return int(self.session.scalar(statement) or 0)
 
     def subject_minutes_by_week(self, user_id: uuid.UUID, zone: str, since: datetime) -> list[tuple[date, str, int]]:

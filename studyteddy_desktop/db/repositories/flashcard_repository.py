@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 
@@ -15,22 +15,60 @@ from studyteddy_desktop.db.repositories.base import RepositoryBase, SoftDeletion
 FlashcardRow = TypeVar("FlashcardRow", FlashcardDeck, Flashcard, ReviewLog)
 
 
-# Per deck: live cards, cards never reviewed, cards reviewed before and due now; and how many new
-# cards and reviews today already took from the daily limits.
+# Per deck: its live cards (the deck alone, not its sub-decks).
 _DECK_COUNTS = sa.text("""
-SELECT d.id,
-       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL),
-       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL
-            AND NOT c.suspended AND c.state = 'new'),
-       (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL
-            AND NOT c.suspended AND c.state <> 'new' AND c.due_at <= :now),
-       (SELECT COUNT(*) FILTER (WHERE r.state_before = 'new') FROM review_logs r
-            JOIN flashcards c ON c.id = r.card_id WHERE c.deck_id = d.id AND r.reviewed_at >= :day_start),
-       (SELECT COUNT(*) FILTER (WHERE r.state_before <> 'new') FROM review_logs r
-            JOIN flashcards c ON c.id = r.card_id WHERE c.deck_id = d.id AND r.reviewed_at >= :day_start)
+SELECT d.id, (SELECT COUNT(*) FROM flashcards c WHERE c.deck_id = d.id AND c.deleted_at IS NULL)
 FROM flashcard_decks d
 WHERE d.user_id = :user_id AND d.deleted_at IS NULL
 """)
+
+
+# What a deck's review session offers today, counted as the queue picks cards: over the deck and
+# its sub-decks, due by `now`, under the chosen deck's daily limits less what today already took.
+def _due_today_sql(one_deck: bool) -> sa.TextClause:
+    only = "AND d.id = :deck_id" if one_deck else ""
+    return sa.text(f"""
+WITH RECURSIVE tree AS (
+    SELECT d.id AS root, d.id FROM flashcard_decks d
+    WHERE d.user_id = :user_id AND d.deleted_at IS NULL {only}
+    UNION ALL
+    SELECT t.root, d.id FROM flashcard_decks d JOIN tree t ON d.parent_id = t.id WHERE d.deleted_at IS NULL
+),
+taken AS (
+    SELECT t.root, COUNT(*) FILTER (WHERE r.state_before = 'new') AS new_today,
+           COUNT(*) FILTER (WHERE r.state_before <> 'new') AS reviews_today
+    FROM tree t JOIN flashcards c ON c.deck_id = t.id JOIN review_logs r ON r.card_id = c.id
+    WHERE r.reviewed_at >= :day_start
+    GROUP BY t.root
+),
+due AS (
+    SELECT t.root, COUNT(*) FILTER (WHERE c.state = 'new') AS new_due,
+           COUNT(*) FILTER (WHERE c.state <> 'new') AS reviews_due
+    FROM tree t JOIN flashcards c ON c.deck_id = t.id
+    WHERE c.due_at <= :now AND c.deleted_at IS NULL AND NOT c.suspended
+    GROUP BY t.root
+)
+SELECT d.id, d.parent_id,
+       LEAST(COALESCE(due.new_due, 0), GREATEST(0, d.new_per_day - COALESCE(taken.new_today, 0))),
+       LEAST(COALESCE(due.reviews_due, 0), GREATEST(0, d.reviews_per_day - COALESCE(taken.reviews_today, 0)))
+FROM flashcard_decks d LEFT JOIN taken ON taken.root = d.id LEFT JOIN due ON due.root = d.id
+WHERE d.user_id = :user_id AND d.deleted_at IS NULL {only}
+""")
+
+
+_DUE_TODAY = {one: _due_today_sql(one) for one in (True, False)}
+
+
+class DueToday(NamedTuple):
+    """A deck's cards to study today: new cards and reviews (learning cards included)."""
+
+    new: int
+    reviews: int
+    parent_id: uuid.UUID | None = None
+
+    @property
+    def total(self) -> int:
+        return self.new + self.reviews
 
 
 # Written as SQL text because the next card waits on these: building ORM statements and
@@ -59,9 +97,6 @@ def _due_filter(new: bool, one_deck: bool) -> str:
 
 _DUE_CARDS = {(new, one): sa.text(f"SELECT * FROM flashcards WHERE {_due_filter(new, one)} "
                                   f"AND NOT (id = ANY(:exclude)) ORDER BY due_at, id LIMIT :limit")
-              for new in (True, False) for one in (True, False)}
-_DUE_COUNT = {(new, one): sa.text(f"SELECT COUNT(*) FROM (SELECT 1 FROM flashcards WHERE {_due_filter(new, one)} "
-                                  f"LIMIT :at_most) AS due")
               for new in (True, False) for one in (True, False)}
 
 
@@ -99,9 +134,26 @@ class FlashcardRepository(UserScopedMixin[FlashcardDeck], SoftDeletionMixin[Flas
         return self.session.scalar(self.get_base_statement(user_id=user_id)
                                    .where(FlashcardDeck.external_key == key).limit(1))
 
-    def deck_counts(self, user_id: uuid.UUID, now: datetime, day_start: datetime) -> dict[uuid.UUID, tuple[int, ...]]:
-        rows = self.session.execute(_DECK_COUNTS, {"user_id": user_id, "now": now, "day_start": day_start})
-        return {row[0]: tuple(int(value) for value in row[1:]) for row in rows}
+    def deck_counts(self, user_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        """Each live deck's live cards."""
+        return {row[0]: int(row[1]) for row in self.session.execute(_DECK_COUNTS, {"user_id": user_id})}
+
+    def due_today(self, user_id: uuid.UUID, now: datetime, day_start: datetime, *,
+                  deck_id: uuid.UUID | None = None) -> dict[uuid.UUID, DueToday]:
+        """The one definition of "due today": per deck, what its review session offers today.
+
+        The deck list, the review queue's counts and the dashboard all read it, so they agree.
+        """
+        params = {"user_id": user_id, "now": now, "day_start": day_start}
+        if deck_id is not None:
+            params["deck_id"] = deck_id
+        rows = self.session.execute(_DUE_TODAY[deck_id is not None], params)
+        return {row[0]: DueToday(int(row[2]), int(row[3]), row[1]) for row in rows}
+
+    def cards_due_today(self, user_id: uuid.UUID, now: datetime, day_start: datetime) -> int:
+        """All cards the student can study today: each top-level deck's session (it covers the sub-decks)."""
+        decks = self.due_today(user_id, now, day_start)
+        return sum(due.total for due in decks.values() if due.parent_id not in decks)
 
     def queue_context(self, deck_id: uuid.UUID, day_start: datetime) -> tuple[tuple[uuid.UUID, ...], int, int]:
         """The deck with its sub-decks, and the new cards and reviews they had since `day_start`."""
@@ -162,13 +214,6 @@ class FlashcardRepository(UserScopedMixin[FlashcardDeck], SoftDeletionMixin[Flas
             return []
         return list(self.session.execute(_DUE_CARDS[new, len(deck_ids) == 1], {
             **_deck_params(deck_ids), "now": now, "exclude": list(exclude), "limit": limit}))
-
-    def due_count(self, deck_ids: tuple[uuid.UUID, ...], now: datetime, *, new: bool, at_most: int) -> int:
-        """Due cards of the decks, counted no further than `at_most` (the rest of today's limit)."""
-        if at_most <= 0:
-            return 0
-        return int(self.session.scalar(_DUE_COUNT[new, len(deck_ids) == 1], {
-            **_deck_params(deck_ids), "now": now, "at_most": at_most}) or 0)
 
     # -- the review log -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
+from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
 from studyteddy_desktop.domain.local_time import day_bounds, local_date, week_start
 from studyteddy_desktop.domain.planner_dto import AnalyticsDTO, DashboardDTO, WeekStats
 from studyteddy_desktop.services.core.activity_cache import ActivityCache
@@ -98,7 +99,8 @@ class DashboardService:
                 "overdue": repository.open_due_count(user_id, None, now),
                 "completed_this_week": repository.completed_since(user_id, week_begin),
                 "study_minutes_this_week": repository.study_minutes_since(user_id, week_begin),
-                "cards_due": repository.cards_due(user_id, now),
+                # The flashcards' own definition, so the dashboard says what the deck list and queue say.
+                "cards_due": FlashcardRepository(session).cards_due_today(user_id, now, today_start),
             }
             by_week = repository.subject_minutes_by_week(
                 user_id, zone.key, day_bounds(chart_first, zone)[0])

@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck
-from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
+from studyteddy_desktop.db.repositories.flashcard_repository import DueToday, FlashcardRepository
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.flashcard_dto import CardDraft, CardDTO, DeckDTO
 from studyteddy_desktop.domain.local_time import day_bounds
@@ -34,14 +34,12 @@ def card_dto(card: Flashcard | Row) -> CardDTO:
                    source_page=card.source_page)
 
 
-def deck_dto(deck: FlashcardDeck, counts: tuple[int, ...] | None = None) -> DeckDTO:
-    total, new, due, new_today, reviews_today = counts or (0, 0, 0, 0, 0)
+def deck_dto(deck: FlashcardDeck, card_count: int = 0, due: DueToday | None = None) -> DeckDTO:
+    due = due or DueToday(0, 0)
     return DeckDTO(id=deck.id, name=deck.name, parent_id=deck.parent_id, subject=deck.subject,
                    desired_retention=deck.desired_retention, new_per_day=deck.new_per_day,
-                   reviews_per_day=deck.reviews_per_day, card_count=total,
-                   new_due=max(0, min(new, deck.new_per_day - new_today)),
-                   reviews_due=max(0, min(due, deck.reviews_per_day - reviews_today)),
-                   optimised=bool(deck.fsrs_parameters))
+                   reviews_per_day=deck.reviews_per_day, card_count=card_count,
+                   new_due=due.new, reviews_due=due.reviews, optimised=bool(deck.fsrs_parameters))
 
 
 def clean_deck_name(name: str) -> str:
@@ -118,8 +116,16 @@ class FlashcardService:
         user_id = self.student.user_id()
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
-            counts = repository.deck_counts(user_id, self.student.now(), self._day_start())
-            return [deck_dto(deck, counts.get(deck.id)) for deck in repository.live_decks(user_id)]
+            counts = repository.deck_counts(user_id)
+            due = repository.due_today(user_id, self.student.now(), self._day_start())
+            return [deck_dto(deck, counts.get(deck.id, 0), due.get(deck.id))
+                    for deck in repository.live_decks(user_id)]
+
+    def cards_due_today(self) -> int:
+        """The cards the student can study today, across decks (what the dashboard shows)."""
+        with self.database.unit_of_work() as session:
+            return FlashcardRepository(session).cards_due_today(self.student.user_id(), self.student.now(),
+                                                                self._day_start())
 
     def get_deck(self, deck_id: uuid.UUID) -> DeckDTO:
         return next((deck for deck in self.list_decks() if deck.id == deck_id), None) or self._missing_deck()

@@ -66,8 +66,8 @@ class ReviewService:
     def _queue(self, repository: FlashcardRepository, deck: FlashcardDeck, now: datetime,
                exclude: tuple[uuid.UUID, ...], *, count: bool = True) -> ReviewQueue:
         # A deck's session covers its sub-decks, under the limits of the deck the student chose.
-        decks, new_today, reviews_today = repository.queue_context(
-            deck.id, day_bounds(self.student.today(), self.student.zone)[0])
+        day_start = day_bounds(self.student.today(), self.student.zone)[0]
+        decks, new_today, reviews_today = repository.queue_context(deck.id, day_start)
         review_budget = max(0, deck.reviews_per_day - reviews_today)
         new_budget = max(0, deck.new_per_day - new_today)
         due = repository.due_cards(decks, now, new=False, limit=min(PREFETCH, review_budget), exclude=exclude)
@@ -80,8 +80,9 @@ class ReviewService:
         cards = tuple(self._review_card(scheduler, card, now) for card in [*due, *new])
         if not count:
             return ReviewQueue(deck_id=deck.id, cards=cards, new_left=None, reviews_left=None)
-        reviews_left = max(repository.due_count(decks, now, new=False, at_most=review_budget), len(due))
-        new_left = repository.due_count(decks, now, new=True, at_most=new_budget)
+        left = repository.due_today(deck.user_id, now, day_start, deck_id=deck.id)[deck.id]
+        # Learning cards shown early (LEARN_AHEAD) are not due yet, but the screen still counts them.
+        reviews_left, new_left = max(left.reviews, len(due)), left.new
         return ReviewQueue(deck_id=deck.id, cards=cards, new_left=new_left, reviews_left=reviews_left)
 
     @staticmethod

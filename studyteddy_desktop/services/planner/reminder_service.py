@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import redis
 
-from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
+from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
 from studyteddy_desktop.db.repositories.task_repository import ExamRepository, TaskRepository
 from studyteddy_desktop.domain.local_time import day_bounds
 from studyteddy_desktop.domain.planner_dto import Reminder
@@ -59,7 +59,7 @@ class ReminderService:
                     found.append(Reminder("exam", f"exam:{exam.id}:{today.isoformat()}",
                                           "Exam coming up", f"{exam.title} ({exam.subject}) is {when}."))
             if settings.cards_due:
-                due = AnalyticsRepository(session).cards_due(user_id, now)
+                due = FlashcardRepository(session).cards_due_today(user_id, now, day_bounds(today, zone)[0])
                 if due:
                     found.append(Reminder("cards", f"cards:{today.isoformat()}", "Flashcards waiting",
                                           f"{due} card{'s' if due != 1 else ''} are due for review."))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog, StudySession
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
-from studyteddy_desktop.domain.enums import CardState
+from studyteddy_desktop.domain.enums import CardState, ReviewRating
+from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.planner_dto import TaskDraft
 from studyteddy_desktop.services.dashboard.dashboard_service import streak_ending
+from studyteddy_desktop.services.flashcards.flashcard_service import FlashcardService
+from studyteddy_desktop.services.flashcards.review_service import ReviewService
 from tests.planner_support import (BERLIN, build_planner, clock, planner, planner_database,  # noqa: F401
                                    planner_engine, redis_client)
 
@@ -155,6 +157,33 @@ def test_analytics_weeks_are_bounded(planner):
 
 
 def test_cards_due_and_unique_ids(planner, clock):
-    add_reviews(planner, clock() - timedelta(days=1), [3])
-    assert planner.dashboard.dashboard().stats.cards_due == 1
-    assert isinstance(planner.student.user_id(), uuid.UUID)
+    now = clock()
+    add_reviews(planner, now - timedelta(days=1), [3])
+    add_reviews(planner, now - timedelta(days=2), [1, 3])
+    with planner.database.unit_of_work() as session:
+        cards = session.query(Flashcard).all()
+        decks = session.query(FlashcardDeck).all()
+        session.add(Flashcard(deck_id=decks[0].id, front="Later", back="A", due_at=now + timedelta(days=3)))
+        session.add(Flashcard(deck_id=decks[0].id, front="Paused", back="A", due_at=now, suspended=True))
+    # Two due cards count; one not due yet and one suspended do not.
+    assert planner.dashboard.dashboard().stats.cards_due == 2
+    assert len({card.id for card in cards}) == len(cards) == 2
+    assert len({deck.id for deck in decks}) == 2
+    assert {deck.user_id for deck in decks} == {planner.student.user_id()}
+    assert planner.student.user_id() == planner.student.user_id()
+
+
+def test_cards_due_today_agree_with_the_deck_list_and_the_review_queue(planner, tmp_path):
+    flashcards = FlashcardService(planner.database, planner.student, planner.cache, tmp_path / "media")
+    reviews = ReviewService(planner.database, planner.student, planner.cache)
+    deck = flashcards.create_deck("Cells")
+    flashcards.update_deck(deck.id, new_per_day=20)
+    for number in range(30):
+        flashcards.add_card(deck.id, CardDraft(f"Q{number}", "A"))
+    first = reviews.queue(deck.id).cards[0]
+    reviews.rate(first.card.id, ReviewRating.GOOD, shown_last_review_at=first.shown_last_review_at)
+    # 29 new cards are due, but the limit of 20 a day leaves 19 after the one introduced now.
+    queue = reviews.queue(deck.id)
+    listed = flashcards.get_deck(deck.id)
+    assert (queue.new_left, queue.reviews_left) == (listed.new_due, listed.reviews_due) == (19, 0)
+    assert planner.dashboard.dashboard().stats.cards_due == flashcards.cards_due_today() == 19
