@@ -62,6 +62,7 @@ class DocumentLibrary:
         self.jobs = jobs
         self.store = store
         self._profiles = ProfileService(database)
+        self._owner: uuid.UUID | None = None
 
     def import_file(self, path: Path, *, subject: str | None = None,
                     password: str | None = None) -> ImportOutcome:
@@ -81,14 +82,14 @@ class DocumentLibrary:
             raise SourceFileMissingError(f"{path} disappeared while it was being imported.") from error
         except PermissionError as error:
             raise UnsupportedFileTypeError(f"Study Teddy may not read {path}.") from error
-        profile = self._profiles.ensure_local_profile()
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
-            existing = documents.live_with_hash(profile.id, stored.sha256)
+            existing = documents.live_with_hash(owner_id, stored.sha256)
             if existing is not None:
                 return ImportOutcome(document_dto(existing), duplicate=True, job_id=None)
             document = documents.add(Document(
-                user_id=profile.id, title=path.stem[:500] or path.name[:500], original_filename=path.name,
+                user_id=owner_id, title=path.stem[:500] or path.name[:500], original_filename=path.name,
                 content_sha256=stored.sha256, mime_type=file_format.name, size_bytes=stored.size_bytes,
                 subject=subject, status=DocumentStatus.QUEUED, stored_path=stored.relative_path,
                 source_path=str(path.absolute()), paged=file_format.name == "pdf"))
@@ -106,9 +107,9 @@ class DocumentLibrary:
                                                         state=JobState.QUEUED))
 
     def list_documents(self) -> list[DocumentDTO]:
-        profile = self._profiles.ensure_local_profile()
+        owner_id = self._owner_id()
         with self.database.unit_of_work() as session:
-            return [document_dto(document) for document in DocumentRepository(session).live_for_user(profile.id)]
+            return [document_dto(document) for document in DocumentRepository(session).live_for_user(owner_id)]
 
     def get(self, document_id: uuid.UUID) -> DocumentDTO:
         owner_id = self._owner_id()
@@ -194,8 +195,11 @@ class DocumentLibrary:
             self.store.remove(stored_path)
 
     def _owner_id(self) -> uuid.UUID:
-        """The local profile, whose documents these are; resolved before a unit of work opens."""
-        return self._profiles.ensure_local_profile().id
+        """The local profile, whose documents these are: looked up once, as LocalStudent does, since
+        the pane asks for a document at every progress tick and the profile's id never changes."""
+        if self._owner is None:
+            self._owner = self._profiles.ensure_local_profile().id
+        return self._owner
 
     @staticmethod
     def _require(documents: DocumentRepository, owner_id: uuid.UUID, document_id: uuid.UUID, *,
