@@ -1,0 +1,1 @@
+"""Local backups: daily and pre-upgrade snapshots of the profile, kept and restored."""
