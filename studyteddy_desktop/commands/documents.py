@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
@@ -11,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyteddy_desktop.commands.service_session import running_services
+from studyteddy_desktop.commands.service_session import running_services, running_session
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.document_dto import DocumentDTO
 from studyteddy_desktop.domain.errors import NotFoundError, StudyTeddyError
 
 if TYPE_CHECKING:
+    from studyteddy_desktop.runtime.worker_watch import WorkerWatch
     from studyteddy_desktop.services.app_services import AppServices
 
 _FINAL = {"ready", "failed", "needs_password", "no_text", "cancelled"}
@@ -28,7 +30,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     importer = commands.add_parser("import", help="import files or folders (recursively) and index them")
     importer.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     importer.add_argument("--subject", help="tag the imported documents with a subject")
-    importer.add_argument("--password", help="password for protected PDFs")
+    secret = importer.add_mutually_exclusive_group()
+    secret.add_argument("--ask-password", action="store_true",
+                        help="ask for the password of protected PDFs (it is not echoed)")
+    secret.add_argument("--password-file", type=Path, metavar="FILE",
+                        help="read the password of protected PDFs from FILE's first line ('-' for stdin)")
+    # Still accepted for old scripts, but hidden: every account on the computer sees it in `ps`.
+    secret.add_argument("--password", help=argparse.SUPPRESS)
     importer.set_defaults(handler=run_import)
 
     search = commands.add_parser("search", help="search your documents")
@@ -66,6 +74,26 @@ def _describe(document: DocumentDTO) -> tuple[str, bool]:
     return f"{label.get(document.status, 'failed')}: {reason}", True
 
 
+def _import_password(args: argparse.Namespace) -> str | None:
+    """The PDF password from a prompt, a file or stdin; from --password only with a warning."""
+    if args.password is not None:
+        print("studyteddy: --password shows the password to every account on this computer; "
+              "use --ask-password or --password-file instead.", file=sys.stderr)
+        return args.password
+    if args.ask_password:
+        return getpass.getpass("Password for protected PDFs: ") or None
+    if args.password_file is None:
+        return None
+    try:
+        text = sys.stdin.read() if str(args.password_file) == "-" else args.password_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StudyTeddyError(f"The password file {args.password_file} could not be read: {error}.") from error
+    password = (text.splitlines() or [""])[0]
+    if not password:
+        raise StudyTeddyError(f"The password file {args.password_file} is empty.")
+    return password
+
+
 def run_import(settings: Settings, args: argparse.Namespace) -> int:
     from studyteddy_desktop.services.documents.document_library import expand_import_paths
 
@@ -73,29 +101,55 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     if not files:
         print("studyteddy: no importable files found (PDF, Word, web pages, Markdown, text).", file=sys.stderr)
         return 2
+    password = _import_password(args)
     interactive = sys.stdout.isatty()
     tracked = [_Tracked(path) for path in files]
-    with running_services(settings) as services:
+    with running_session(settings) as session:
+        services = session.services
         for item in tracked:
             try:
-                outcome = services.documents.import_file(item.path, subject=args.subject, password=args.password)
+                outcome = services.documents.import_file(item.path, subject=args.subject, password=password)
             except StudyTeddyError as error:
                 item.outcome, item.failed = f"failed: {error.message}", True
                 continue
             item.document = outcome.document
-            if outcome.duplicate:
+            if outcome.resumed:
+                print(f"{item.path.name}: its import was interrupted; going on from where it stopped.",
+                      flush=True)
+            elif outcome.duplicate:
                 item.outcome = f"already imported as “{outcome.document.title}” ({outcome.document.status})"
-        _follow(services, [item for item in tracked if item.document and not item.outcome], interactive)
+        _follow(services, [item for item in tracked if item.document and not item.outcome], interactive,
+                session.worker_watch)
     for item in tracked:
         mark = "✗" if item.failed else "✓"
         print(f"{mark} {item.path}: {item.outcome}")
     return 1 if any(item.failed for item in tracked) else 0
 
 
-def _follow(services: AppServices, pending: list[_Tracked], interactive: bool) -> None:
-    """Wait for each document to reach a final state, drawing one progress bar per file."""
+def _follow(services: AppServices, pending: list[_Tracked], interactive: bool,
+            watch: WorkerWatch | None) -> None:
+    """Wait for each document to reach a final state, drawing one progress bar per file.
+
+    A worker that dies meanwhile is started again (its start resumes the unfinished imports);
+    one that will not start, or keeps dying without progress, ends the wait with its reason.
+    """
+    from studyteddy_desktop.runtime.worker_watch import WorkerState
+
     shown: dict[Path, int] = {}
+    furthest: dict[Path, float] = {}
     while pending:
+        if watch is not None:
+            try:
+                state = watch.check()
+            except StudyTeddyError as error:
+                if interactive:
+                    print(flush=True)
+                for item in pending:
+                    item.outcome, item.failed = f"failed: {error.message}", True
+                return
+            if state is WorkerState.RESTARTED:
+                print(("\n" if interactive else "") + "The background worker stopped; started it again, "
+                      "and the import goes on.", flush=True)
         for item in list(pending):
             assert item.document is not None
             try:
@@ -104,6 +158,10 @@ def _follow(services: AppServices, pending: list[_Tracked], interactive: bool) -
                 item.outcome, item.failed = "failed: it was deleted while being imported", True
                 pending.remove(item)
                 continue
+            # Only going past the furthest point counts: a restarted import starts its bar again.
+            if watch is not None and document.progress > furthest.get(item.path, -1.0):
+                furthest[item.path] = document.progress
+                watch.progressed()
             if document.status in _FINAL:
                 item.document = document
                 item.outcome, item.failed = _describe(document)

@@ -50,6 +50,8 @@ class ImportOutcome:
     document: DocumentDTO
     duplicate: bool
     job_id: uuid.UUID | None
+    # A duplicate whose indexing never finished (its worker died): it was queued again to go on.
+    resumed: bool = False
 
 
 @dataclass(frozen=True)

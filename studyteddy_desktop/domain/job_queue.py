@@ -27,6 +27,7 @@ DIGEST_JOB_KIND = "document_digest"
 CARD_DRAFTS_JOB_KIND = "card_drafts"
 
 # A payload key whose value is needed only while the job runs and never kept at rest (a PDF password).
+# Rows written by earlier versions may still carry it; new jobs hand it over with `hold_secret`.
 SECRET_PAYLOAD_KEY = "password"
 
 _CANCEL_KEY = "studyteddy:tutor:cancel:{}"
@@ -55,5 +56,13 @@ class JobQueue(Protocol):
     def ping(self, timeout: float) -> int:
         """The process id of a worker that answered within `timeout` seconds; raises if none did."""
         ...
+
+    def hold_secret(self, job_id: uuid.UUID, secret: str) -> None:
+        """Keep a job's secret (a PDF password) beside the queue, never in its row, until it ends."""
+        ...
+
+    def secret_of(self, job_id: uuid.UUID) -> str | None: ...
+
+    def drop_secret(self, job_id: uuid.UUID) -> None: ...
 
     def close(self) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import sys
@@ -11,8 +12,11 @@ from typing import Any
 
 from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, looks_like_gguf
 from studyteddy_desktop.domain.job_queue import CARD_DRAFTS_JOB_KIND, DIGEST_JOB_KIND, INDEX_JOB_KIND, SELF_CHECK_JOB_KIND
+from studyteddy_desktop.domain.document_errors import DocumentProblem
 from studyteddy_desktop.domain.dto import JobDTO
 from studyteddy_desktop.domain.errors import InvalidInputError
+
+log = logging.getLogger(__name__)
 
 ProgressReporter = Callable[[float, str], None]
 JobHandler = Callable[[JobDTO, ProgressReporter], dict[str, Any]]
@@ -41,8 +45,18 @@ def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     context = current_context()
     indexer = DocumentIndexer(context.database, context.store,
                               embed=lambda texts: context.embedder.get().embed(texts).tolist())
-    result = indexer.index(uuid.UUID(job.payload["document_id"]), password=job.payload.get("password"),
-                           progress=report)
+    document_id = uuid.UUID(job.payload["document_id"])
+    try:
+        result = indexer.index(document_id, password=context.jobs.secret_of(job), progress=report)
+    except DocumentProblem:
+        raise
+    except Exception as error:
+        try:
+            indexer.give_up(document_id, error)
+        except Exception:
+            # The database is gone as well: the next worker's start runs the job again.
+            log.exception("Document %s could not be marked failed", document_id)
+        raise
     if str(result.status) == "ready":
         from studyteddy_desktop.worker.jobs.flashcards.card_relinking_job import relink_cards
 

@@ -29,6 +29,12 @@ LEGACY_RESULTS_KEY = f"huey.results.{QUEUE_NAME}"
 UNBOUNDED_HISTORY_ENV = "STUDYTEDDY_UNBOUNDED_JOB_HISTORY"
 # A stop flag outlives any answer it could stop.
 _CANCEL_FLAG_TTL_S = 3600
+# A job's password outlives a worker restarted mid-job, yet not a forgotten import by much.
+_SECRET_TTL_S = 6 * 3600
+
+
+def _secret_key(job_id: uuid.UUID) -> str:
+    return f"studyteddy:job-secret:{job_id}"
 
 _TASK_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 _RESULT_READERS: set[str] = set()
@@ -112,6 +118,20 @@ class HueyJobQueue:
 
     def ping(self, timeout: float) -> int:
         return int(self.enqueue(TaskName.PING).get(blocking=True, timeout=timeout)["pid"])
+
+    def hold_secret(self, job_id: uuid.UUID, secret: str) -> None:
+        try:
+            self._flags.set(_secret_key(job_id), secret.encode("utf-8"), ex=_SECRET_TTL_S)
+        except (redis.RedisError, OSError) as error:
+            raise ServiceUnavailableError("The password could not be handed to the worker: Redis did not "
+                                          "answer.", details=repr(error)) from error
+
+    def secret_of(self, job_id: uuid.UUID) -> str | None:
+        value = self._flags.get(_secret_key(job_id))
+        return None if value is None else value.decode("utf-8")
+
+    def drop_secret(self, job_id: uuid.UUID) -> None:
+        self._flags.delete(_secret_key(job_id))
 
     def drop_legacy_results(self) -> int:
         """Delete the results an earlier version kept for ever; the number it held."""

@@ -74,3 +74,46 @@ def test_import_of_nothing_importable_exits_2(session_runtime, session_data_dir,
     (tmp_path / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     result = studyteddy(session_data_dir, "import", str(tmp_path))
     assert result.returncode == 2 and "no importable files" in result.stderr
+
+
+def _locked_pdf(tmp_path, password: str):
+    # Unique text per test: the library refuses a second copy of the same bytes as a duplicate.
+    pages = [*BIOLOGY_PAGES, f"Checksum page {tmp_path.name}."]
+    return text_pdf(tmp_path / "locked.pdf", pages, user_password=password)
+
+
+def test_a_protected_pdf_imports_with_the_password_from_a_file_or_stdin(session_runtime, session_data_dir,
+                                                                        tmp_path):
+    (tmp_path / "password.txt").write_text("pw-4711\n")
+    from_file = studyteddy(session_data_dir, "import", str(_locked_pdf(tmp_path, "pw-4711")),
+                           "--password-file", str(tmp_path / "password.txt"))
+    assert from_file.returncode == 0, from_file.stdout + from_file.stderr
+    assert "locked.pdf: ready: 4 pages" in from_file.stdout
+
+    other = tmp_path / "other"
+    other.mkdir()
+    from_stdin = subprocess.run([sys.executable, "-m", "studyteddy_desktop", "--data-dir", str(session_data_dir),
+                                 "import", str(_locked_pdf(other, "s3cret")), "--password-file", "-"],
+                                input="s3cret\n", capture_output=True, text=True, timeout=240)
+    assert from_stdin.returncode == 0, from_stdin.stdout + from_stdin.stderr
+    assert "locked.pdf: ready" in from_stdin.stdout
+
+
+def test_a_missing_or_empty_password_file_is_a_clear_error_and_imports_nothing(session_runtime, session_data_dir,
+                                                                               tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    pdf = str(_locked_pdf(tmp_path, "pw"))
+    empty = studyteddy(session_data_dir, "import", pdf, "--password-file", str(tmp_path / "empty.txt"))
+    missing = studyteddy(session_data_dir, "import", pdf, "--password-file", str(tmp_path / "nowhere.txt"))
+    assert empty.returncode == 2 and "is empty" in empty.stderr
+    assert missing.returncode == 2 and "could not be read" in missing.stderr
+    assert "Traceback" not in empty.stderr + missing.stderr
+    listing = studyteddy(session_data_dir, "documents", "--json")
+    assert not any(row["title"] == "locked" and row["status"] == "queued" for row in json.loads(listing.stdout))
+
+
+def test_the_password_option_warns_that_it_is_visible_to_other_accounts(session_runtime, session_data_dir,
+                                                                        tmp_path):
+    result = studyteddy(session_data_dir, "import", str(_locked_pdf(tmp_path, "pw")), "--password", "pw")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--password-file" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,6 +21,14 @@ class JobRepository(RepositoryBase[BackgroundJob]):
     def unfinished(self) -> list[BackgroundJob]:
         return self.get_all(self.get_base_statement().where(BackgroundJob.state.in_(UNFINISHED_STATES))
                             .order_by(BackgroundJob.created_at))
+
+    def unfinished_for_document(self, kind: str, document_id: uuid.UUID) -> BackgroundJob | None:
+        """The newest queued or running job of `kind` about one document, if any."""
+        return self.get_one_or_none(
+            self.get_base_statement()
+            .where(BackgroundJob.kind == kind, BackgroundJob.state.in_(UNFINISHED_STATES),
+                   BackgroundJob.payload["document_id"].astext == str(document_id))
+            .order_by(BackgroundJob.created_at.desc()).limit(1))
 
     def delete_finished(self, *, ended_before: datetime, keep_newest: int) -> int:
         """Delete finished jobs that ended before `ended_before`, except the newest `keep_newest` finished

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -15,6 +16,8 @@ from studyteddy_desktop.domain.enums import JobState
 from studyteddy_desktop.domain.errors import NotFoundError
 from studyteddy_desktop.domain.job_queue import SECRET_PAYLOAD_KEY, JobQueue, TaskName
 from studyteddy_desktop.services.core.database import Database
+
+log = logging.getLogger(__name__)
 
 FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
 # How long a finished job's row is kept. Its only reader after it ends is the window that started it,
@@ -53,6 +56,19 @@ class JobService:
             dto = _to_dto(job)
         self.enqueue(dto.id)
         return dto
+
+    def hold_secret(self, job_id: uuid.UUID, secret: str) -> None:
+        """Hand the worker a job's password beside the queue: it never enters the job's row."""
+        if self.queue is None:
+            raise RuntimeError("JobService was built without a queue")
+        self.queue.hold_secret(job_id, secret)
+
+    def secret_of(self, job: JobDTO) -> str | None:
+        """The job's password: held beside the queue, or in the payload of a row an older version wrote."""
+        legacy = job.payload.get(SECRET_PAYLOAD_KEY)
+        if legacy is not None:
+            return str(legacy)
+        return self.queue.secret_of(job.id) if self.queue is not None else None
 
     def enqueue(self, job_id: uuid.UUID) -> None:
         if self.queue is None:
@@ -112,6 +128,12 @@ class JobService:
             if state == JobState.DONE:
                 job.progress = 1.0
                 job.result = result or {}
+        if self.queue is not None:
+            try:
+                self.queue.drop_secret(job_id)
+            except Exception:
+                # It expires by itself within hours; the outcome above is what must not be lost.
+                log.warning("The secret of job %s could not be dropped now", job_id, exc_info=True)
 
     def prune_finished(self, *, retention: timedelta = JOB_RETENTION, keep_newest: int | None = None) -> int:
         """Delete finished jobs older than `retention`, keeping the newest of each kind; how many went."""

@@ -86,25 +86,43 @@ class DocumentLibrary:
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
             existing = documents.live_with_hash(owner_id, stored.sha256)
-            if existing is not None:
+            if existing is not None and DocumentStatus(existing.status).is_final:
                 return ImportOutcome(document_dto(existing), duplicate=True, job_id=None)
-            document = documents.add(Document(
-                user_id=owner_id, title=path.stem[:500] or path.name[:500], original_filename=path.name,
-                content_sha256=stored.sha256, mime_type=file_format.name, size_bytes=stored.size_bytes,
-                subject=subject, status=DocumentStatus.QUEUED, stored_path=stored.relative_path,
-                source_path=str(path.absolute()), paged=file_format.name == "pdf"))
-            job = self._new_job(session, document.id, password)
-            session.refresh(document)
-            outcome = ImportOutcome(document_dto(document), duplicate=False, job_id=job.id)
-        self.jobs.enqueue(outcome.job_id)
+            if existing is not None:
+                outcome = self._resume(session, existing)
+            else:
+                outcome = self._add(documents, owner_id, path, stored, file_format, subject)
+        self._start(outcome.job_id, password)
         return outcome
 
-    def _new_job(self, session, document_id: uuid.UUID, password: str | None) -> BackgroundJob:
-        payload: dict = {"document_id": str(document_id)}
-        if password is not None:
-            payload["password"] = password
-        return JobRepository(session).add(BackgroundJob(kind=INDEX_JOB_KIND, payload=payload,
+    def _add(self, documents: DocumentRepository, owner_id: uuid.UUID, path: Path, stored,
+             file_format, subject: str | None) -> ImportOutcome:
+        document = documents.add(Document(
+            user_id=owner_id, title=path.stem[:500] or path.name[:500], original_filename=path.name,
+            content_sha256=stored.sha256, mime_type=file_format.name, size_bytes=stored.size_bytes,
+            subject=subject, status=DocumentStatus.QUEUED, stored_path=stored.relative_path,
+            source_path=str(path.absolute()), paged=file_format.name == "pdf"))
+        job = self._new_job(documents.session, document.id)
+        documents.session.refresh(document)
+        return ImportOutcome(document_dto(document), duplicate=False, job_id=job.id)
+
+    def _resume(self, session, document: Document) -> ImportOutcome:
+        """Queue an unfinished document's job again (a dead worker left it), or a new one if it has none."""
+        job = JobRepository(session).unfinished_for_document(INDEX_JOB_KIND, document.id)
+        if job is None:
+            job = self._new_job(session, document.id)
+        return ImportOutcome(document_dto(document), duplicate=True, job_id=job.id, resumed=True)
+
+    @staticmethod
+    def _new_job(session, document_id: uuid.UUID) -> BackgroundJob:
+        return JobRepository(session).add(BackgroundJob(kind=INDEX_JOB_KIND,
+                                                        payload={"document_id": str(document_id)},
                                                         state=JobState.QUEUED))
+
+    def _start(self, job_id: uuid.UUID, password: str | None) -> None:
+        if password:
+            self.jobs.hold_secret(job_id, password)
+        self.jobs.enqueue(job_id)
 
     def list_documents(self) -> list[DocumentDTO]:
         owner_id = self._owner_id()
@@ -135,10 +153,10 @@ class DocumentLibrary:
             if document.status not in _RESTARTABLE:
                 raise InvalidInputError(f"“{document.title}” is already being indexed.")
             document.status, document.status_reason, document.progress = DocumentStatus.QUEUED, None, 0.0
-            job = self._new_job(session, document.id, password)
+            job = self._new_job(session, document.id)
             session.flush()
             dto = document_dto(document)
-        self.jobs.enqueue(job.id)
+        self._start(job.id, password)
         return dto
 
     def unlock(self, document_id: uuid.UUID, password: str) -> DocumentDTO:

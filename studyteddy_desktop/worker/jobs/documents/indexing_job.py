@@ -152,6 +152,13 @@ class DocumentIndexer:
             document.progress = max(document.progress or 0.0, fraction)
         return len(fresh)
 
+    def give_up(self, document_id: uuid.UUID, error: BaseException) -> None:
+        """End a document whose indexing broke down unexpectedly as failed, so it never stays half-done
+        (unsearchable, and refused by Retry as "already being indexed")."""
+        self._finish_with_problem(document_id, DocumentProblem(
+            f"Indexing broke down ({type(error).__name__}). Retry it; if it fails again, the file may be "
+            f"damaged."))
+
     def _finish_with_problem(self, document_id: uuid.UUID, problem: DocumentProblem) -> None:
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
