@@ -92,6 +92,36 @@ def test_review_with_space_numbers_undo_and_a_double_press(qtbot, services, deck
     _settled(qtbot)
 
 
+def test_undo_pressed_while_the_rating_is_written_takes_back_that_rating(qtbot, services, deck,
+                                                                          session_data_dir):
+    pane = FlashcardsPane(services, Settings(data_dir=session_data_dir))
+    qtbot.addWidget(pane)
+    pane.show()
+    _select(qtbot, pane, deck)
+    pane.study()
+    review = pane.review
+    qtbot.waitUntil(lambda: review.current is not None, timeout=10_000)
+    first = review.current.card.id
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    # No event is processed between the two presses, so the rating is still being written.
+    assert review.in_flight and not review.undo_stack
+    qtbot.keyClick(review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not review.in_flight and review.current is not None
+                    and review.current.card.id == first, timeout=10_000)
+    _settled(qtbot)
+    assert services.flashcards.get_card(first).state == "new" and not review.undo_stack
+    # Leaving and starting again is a new session: what the last one answered stays history.
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    qtbot.waitUntil(lambda: not review.in_flight and len(review.undo_stack) == 1, timeout=10_000)
+    earlier_session = review.review_session_id
+    pane.study()
+    qtbot.waitUntil(lambda: review.current is not None, timeout=10_000)
+    assert review.review_session_id != earlier_session and not review.undo_stack
+    _settled(qtbot)
+
+
 def test_markdown_view_loads_local_media_only(qtbot, tmp_path):
     (tmp_path / "dot.png").write_bytes(PNG)
     view = MarkdownView(tmp_path)

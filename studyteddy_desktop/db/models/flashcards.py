@@ -135,11 +135,13 @@ class Flashcard(SyncedRow, Base):
     external_key: Mapped[str | None] = mapped_column(String(200))
 
     deck: Mapped[FlashcardDeck] = relationship(back_populates="cards")
+    # History outlives the card: deleting a card is a tombstone, and the database refuses to
+    # purge a card that has answers (the log is what sync merges), so the ORM never deletes them.
     review_logs: Mapped[list["ReviewLog"]] = relationship(
         back_populates="card",
         order_by="ReviewLog.reviewed_at",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
+        cascade="save-update, merge",
+        passive_deletes="all",
     )
 
     def __repr__(self) -> str:
@@ -149,8 +151,9 @@ class Flashcard(SyncedRow, Base):
 class ReviewLog(Base):
     """One answer to one card; the history FSRS parameters are optimised from.
 
-    Append-only: rows are never updated or tombstoned, so they sync by insertion alone and
-    need neither updated_at nor deleted_at.
+    Append-only: rows are never deleted and their answer never changes. Undo only stamps
+    `undone_at`, once, so two devices merge a row by inserting it or keeping the earlier stamp,
+    and every reader of the log skips undone rows. Hence neither updated_at nor deleted_at.
     """
 
     __tablename__ = "review_logs"
@@ -160,12 +163,14 @@ class ReviewLog(Base):
         Index("ix_review_logs_card_id_reviewed_at", "card_id", "reviewed_at"),
         # The dashboard reads today's reviews live; without this that is a scan of the log.
         Index("ix_review_logs_reviewed_at", "reviewed_at"),
+        # Undo looks up the latest answer of the running review session.
+        Index("ix_review_logs_review_session_id_reviewed_at", "review_session_id", "reviewed_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
         primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
     )
-    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flashcards.id", ondelete="CASCADE"))
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flashcards.id", ondelete="RESTRICT"))
     # A ReviewRating value; kept as a plain integer because that is what FSRS exports.
     rating: Mapped[int] = mapped_column(SmallInteger)
     reviewed_at: Mapped[datetime]
@@ -174,6 +179,11 @@ class ReviewLog(Base):
         str_enum(CardState, constraint_name="state_before")
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The review session (one sitting at one screen) that gave the answer; NULL for answers
+    # given outside one (the terminal, imports). Only a session's latest answer can be undone.
+    review_session_id: Mapped[uuid.UUID | None]
+    # When the student took the answer back; the row stays as history but no longer counts.
+    undone_at: Mapped[datetime | None]
 
     card: Mapped[Flashcard] = relationship(back_populates="review_logs")
 

@@ -36,7 +36,7 @@ reviews AS (
     FROM review_logs r
     JOIN flashcards c ON c.id = r.card_id
     JOIN flashcard_decks d ON d.id = c.deck_id
-    WHERE d.user_id = :user_id AND r.reviewed_at >= :since
+    WHERE d.user_id = :user_id AND r.reviewed_at >= :since AND r.undone_at IS NULL
     GROUP BY 1
 )
 SELECT day, COALESCE(study_minutes, 0), COALESCE(study_sessions, 0), COALESCE(tasks_completed, 0),

@@ -38,7 +38,7 @@ taken AS (
     SELECT t.root, COUNT(*) FILTER (WHERE r.state_before = 'new') AS new_today,
            COUNT(*) FILTER (WHERE r.state_before <> 'new') AS reviews_today
     FROM tree t JOIN flashcards c ON c.deck_id = t.id JOIN review_logs r ON r.card_id = c.id
-    WHERE r.reviewed_at >= :day_start
+    WHERE r.reviewed_at >= :day_start AND r.undone_at IS NULL
     GROUP BY t.root
 ),
 due AS (
@@ -83,7 +83,7 @@ SELECT (SELECT array_agg(id) FROM tree),
        COUNT(*) FILTER (WHERE r.state_before = 'new'),
        COUNT(*) FILTER (WHERE r.state_before <> 'new')
 FROM review_logs r
-WHERE r.reviewed_at >= :day_start
+WHERE r.reviewed_at >= :day_start AND r.undone_at IS NULL
   AND (SELECT c.deck_id FROM flashcards c WHERE c.id = r.card_id) IN (SELECT id FROM tree)
 """)
 
@@ -216,17 +216,39 @@ class FlashcardRepository(UserScopedMixin[FlashcardDeck], SoftDeletionMixin[Flas
             **_deck_params(deck_ids), "now": now, "exclude": list(exclude), "limit": limit}))
 
     # -- the review log -----------------------------------------------------------------
+    # Undone answers stay in the log as history; every query here that feeds a schedule or a
+    # count leaves them out.
 
     def reviews_of(self, card_id: uuid.UUID) -> list[ReviewLog]:
+        """The card's answers that count, oldest first."""
         return list(self.session.scalars(
-            sa.select(ReviewLog).where(ReviewLog.card_id == card_id).order_by(ReviewLog.reviewed_at)))
+            sa.select(ReviewLog).where(ReviewLog.card_id == card_id, ReviewLog.undone_at.is_(None))
+            .order_by(ReviewLog.reviewed_at)))
+
+    def review_count(self, card_id: uuid.UUID) -> int:
+        """Every answer the card ever had, undone ones included: the history that must never shrink."""
+        return int(self.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)
+                                       .where(ReviewLog.card_id == card_id)) or 0)
 
     def last_review(self, card_id: uuid.UUID) -> ReviewLog | None:
-        return self.session.scalar(sa.select(ReviewLog).where(ReviewLog.card_id == card_id)
+        return self.session.scalar(sa.select(ReviewLog).where(ReviewLog.card_id == card_id,
+                                                              ReviewLog.undone_at.is_(None))
                                    .order_by(ReviewLog.reviewed_at.desc()).limit(1))
+
+    def review(self, review_log_id: uuid.UUID, *, for_update: bool = False) -> ReviewLog | None:
+        return self.session.get(ReviewLog, review_log_id, with_for_update=for_update or None,
+                                populate_existing=for_update)
+
+    def last_session_review(self, review_session_id: uuid.UUID) -> ReviewLog | None:
+        """The latest answer of a review session that still counts."""
+        return self.session.scalar(
+            sa.select(ReviewLog).where(ReviewLog.review_session_id == review_session_id,
+                                       ReviewLog.undone_at.is_(None))
+            .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.created_at.desc()).limit(1))
 
     def deck_review_history(self, deck_id: uuid.UUID) -> list[tuple[uuid.UUID, int, datetime, int | None]]:
         return [tuple(row) for row in self.session.execute(
             sa.select(ReviewLog.card_id, ReviewLog.rating, ReviewLog.reviewed_at, ReviewLog.review_duration_ms)
             .join(Flashcard, Flashcard.id == ReviewLog.card_id)
-            .where(Flashcard.deck_id == deck_id).order_by(ReviewLog.reviewed_at))]
+            .where(Flashcard.deck_id == deck_id, ReviewLog.undone_at.is_(None))
+            .order_by(ReviewLog.reviewed_at))]

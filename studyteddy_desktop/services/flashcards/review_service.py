@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
 from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
@@ -95,11 +96,14 @@ class ReviewService:
 
     def rate(self, card_id: uuid.UUID, rating: ReviewRating | int, *, shown_last_review_at: datetime | None,
              duration_ms: int | None = None, exclude: tuple[uuid.UUID, ...] = (),
-             session_deck_id: uuid.UUID | None = None) -> RatingOutcome:
+             session_deck_id: uuid.UUID | None = None,
+             review_session_id: uuid.UUID | None = None) -> RatingOutcome:
         """Answer a card and get the queue after it (of `session_deck_id`, default the card's deck).
 
         A rating counts once per showing: if the card was answered since it was shown (a double
-        key press, a second window), nothing is written and `accepted` is False.
+        key press, a second window), nothing is written and `accepted` is False. The answer is
+        recorded as given in `review_session_id` (a value the screen makes when a session starts),
+        which is what lets that session, and only that one, undo it.
         """
         try:
             rating = ReviewRating(int(rating))
@@ -120,8 +124,12 @@ class ReviewService:
             if card.last_review_at != shown_last_review_at:
                 return RatingOutcome(card.id, False,
                                      self._queue(repository, session_deck, now, (card.id, *exclude), count=False))
-            if card.last_review_at is not None and now <= card.last_review_at:
-                now = card.last_review_at + timedelta(milliseconds=1)
+            # Answers stay in order, per card and per session, even when the clock stands still or
+            # steps back: undo takes back the session's latest, so "latest" must be unambiguous.
+            previous = repository.last_session_review(review_session_id) if review_session_id else None
+            for earlier in (card.last_review_at, previous.reviewed_at if previous else None):
+                if earlier is not None and now <= earlier:
+                    now = earlier + timedelta(milliseconds=1)
             scheduler = scheduler_for(deck)
             state_before = CardState(card.state)
             scheduled = scheduler.review(card.id, scheduler.fsrs_card(card.id, card.fsrs_card, card.created_at),
@@ -129,7 +137,7 @@ class ReviewService:
             apply_schedule(card, scheduled)
             entry = repository.add(ReviewLog(id=uuid.uuid4(), card_id=card.id, rating=int(rating), reviewed_at=now,
                                              review_duration_ms=max(0, duration_ms) if duration_ms is not None else None,
-                                             state_before=state_before))
+                                             state_before=state_before, review_session_id=review_session_id))
             AnalyticsRepository(session).changed_since(now)
             # Counting what is left would double the time to the next card; the screen counts down.
             queue = self._queue(repository, session_deck, now, (card.id, *exclude), count=False)
@@ -137,31 +145,37 @@ class ReviewService:
         self.cache.bump(user_id)
         return outcome
 
-    def undo(self, review_log_id: uuid.UUID, *, exclude: tuple[uuid.UUID, ...] = (),
-             session_deck_id: uuid.UUID | None = None) -> ReviewQueue:
-        """Take back a card's latest answer; the card returns to what its remaining log says.
+    def undo(self, review_log_id: uuid.UUID, *, review_session_id: uuid.UUID,
+             exclude: tuple[uuid.UUID, ...] = (), session_deck_id: uuid.UUID | None = None) -> ReviewQueue:
+        """Take back the latest answer of the running review session; the card returns to what its log says.
 
-        The returned queue starts with that card.
-
-        The log is append-only towards sync: undo removes a row that was written moments ago in
-        this session, before anything could have synchronised it.
+        The returned queue starts with that card. Nothing is deleted: the answer is stamped
+        undone and stays in the log as history, and the card is replayed from the answers that
+        still count. Undoing again takes back the session's answer before it.
         """
         user_id = self.student.user_id()
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
-            entry = session.get(ReviewLog, review_log_id)
+            # Locked so two undo presses (or windows) cannot both take back one answer.
+            entry = repository.review(review_log_id, for_update=True)
             card = repository.card(entry.card_id, for_update=True) if entry is not None else None
-            if entry is None or card is None:
+            if entry is None or card is None or entry.undone_at is not None:
                 raise NotFoundError("There is nothing to undo.")
             deck = self._deck(repository, card.deck_id)
-            latest = repository.last_review(card.id)
-            if latest is None or latest.id != entry.id:
-                raise InvalidInputError("Only the card's latest answer can be undone.")
-            reviewed_at = entry.reviewed_at
-            session.delete(entry)
+            if entry.review_session_id is None or entry.review_session_id != review_session_id:
+                raise InvalidInputError("Only answers given in this review session can be undone; "
+                                        "earlier answers stay in the card's history.")
+            latest_in_session = repository.last_session_review(review_session_id)
+            latest_of_card = repository.last_review(card.id)
+            if latest_in_session is None or latest_in_session.id != entry.id:
+                raise InvalidInputError("Only the latest answer of this review session can be undone.")
+            if latest_of_card is None or latest_of_card.id != entry.id:
+                raise InvalidInputError("This card was answered again since, so that answer can no longer "
+                                        "be undone.")
+            entry.undone_at = transaction_time()
             session.flush()
             self._rebuild(repository, deck, card)
-            AnalyticsRepository(session).changed_since(reviewed_at)
+            AnalyticsRepository(session).changed_since(entry.reviewed_at)
             now = self.student.now()
             session_deck = deck if session_deck_id in (None, deck.id) else self._deck(repository, session_deck_id)
             queue = self._queue(repository, session_deck, now, (card.id, *exclude))

@@ -41,6 +41,11 @@ class ReviewView(QWidget):
         self.revealed = False
         self.in_flight: set[uuid.UUID] = set()
         self.undo_stack: list[uuid.UUID] = []
+        # Names this sitting to the service: only its own answers, latest first, can be undone.
+        self.review_session_id = uuid.uuid4()
+        # Ctrl+Z pressed while the last rating is still being written waits for that rating,
+        # so it takes back the answer the student just gave, not the one before.
+        self.undo_wanted = False
         self.left = 0
         self._shown_at = time.monotonic()
         # The session takes the keyboard when it starts, so Space and 1-4 reach it, not a button.
@@ -98,6 +103,7 @@ class ReviewView(QWidget):
         self.deck_id = deck_id
         self.title.setText(f"<b>{deck_name}</b>")
         self.current, self.upcoming, self.undo_stack, self.in_flight = None, [], [], set()
+        self.review_session_id, self.undo_wanted = uuid.uuid4(), False
         self.hint.setText("Loading…")
         self._render()
         self.setFocus()
@@ -138,33 +144,47 @@ class ReviewView(QWidget):
         self.left = max(0, self.left - 1)
         self._advance()
         exclude = tuple(self.in_flight) + ((self.current.card.id,) if self.current else ())
+        deck_id, review_session_id = self.deck_id, self.review_session_id
         (ChangeOp.plain(self.services, lambda: self.services.reviews.rate(
             shown.card.id, rating, shown_last_review_at=shown.shown_last_review_at, duration_ms=duration_ms,
-            exclude=exclude, session_deck_id=self.deck_id), changes=REVIEWS, parent=self)
-         .success(self._rated).failure(lambda error, card_id=shown.card.id: self._rating_failed(card_id, error))
+            exclude=exclude, session_deck_id=deck_id, review_session_id=review_session_id),
+            changes=REVIEWS, parent=self)
+         .success(lambda outcome: self._rated(outcome, review_session_id))
+         .failure(lambda error, card_id=shown.card.id: self._rating_failed(card_id, error))
          .run())
 
-    def _rated(self, outcome: RatingOutcome) -> None:
+    def _rated(self, outcome: RatingOutcome, review_session_id: uuid.UUID) -> None:
         self.in_flight.discard(outcome.card_id)
-        if outcome.accepted and outcome.review_log_id is not None:
+        # A rating of a session the student already left is history, not something to undo here.
+        this_session = review_session_id == self.review_session_id
+        if outcome.accepted and outcome.review_log_id is not None and this_session:
             self.undo_stack.append(outcome.review_log_id)
             # A card answered Again comes back within the session, so it is still left today.
             if outcome.next_due_at is not None and outcome.next_due_at <= datetime.now(UTC) + LEARN_AHEAD:
                 self.left += 1
         self._queue_arrived(outcome.queue)
+        if self.undo_wanted and not self.in_flight:
+            self.undo()
 
     def _rating_failed(self, card_id: uuid.UUID, error: BaseException) -> None:
         self.in_flight.discard(card_id)
+        # The answer the student meant to take back was never written.
+        self.undo_wanted = False
         self.failed.emit(error)
 
     def undo(self) -> None:
+        if self.in_flight:
+            self.undo_wanted = True
+            return
+        self.undo_wanted = False
         if not self.undo_stack or self.deck_id is None:
             return
         review_log_id = self.undo_stack.pop()
-        deck_id = self.deck_id
+        deck_id, review_session_id = self.deck_id, self.review_session_id
         self.hint.setText("Undoing…")
-        (ChangeOp.plain(self.services, lambda: self.services.reviews.undo(review_log_id, session_deck_id=deck_id),
-                        changes=REVIEWS, parent=self)
+        (ChangeOp.plain(self.services, lambda: self.services.reviews.undo(
+            review_log_id, review_session_id=review_session_id, session_deck_id=deck_id),
+            changes=REVIEWS, parent=self)
          .success(self._undone).failure(self.failed.emit).run())
 
     def _undone(self, queue: ReviewQueue) -> None:

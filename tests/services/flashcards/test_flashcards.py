@@ -1,12 +1,18 @@
-"""Decks, cards and FSRS reviews on the real database: limits, the log, undo and double presses."""
+"""Decks, cards and FSRS reviews on the real database: limits, the kept log, undo and double presses."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from studyteddy_desktop.db.models import Flashcard, FlashcardDeck
+from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
+from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
 
 from studyteddy_desktop.domain.enums import ReviewRating
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
@@ -104,23 +110,121 @@ def test_a_double_key_press_rates_a_showing_once(cards):
         reviews.rate(card.id, 7, shown_last_review_at=None)
 
 
-def test_undo_takes_back_the_latest_answer(cards, clock):
+def review_count(database, card_id) -> int:
+    with database.unit_of_work() as session:
+        return FlashcardRepository(session).review_count(card_id)
+
+
+def test_undo_takes_back_the_latest_answer_and_keeps_it_as_history(cards, clock, database):
     flashcards, reviews = cards
     deck = flashcards.create_deck("Maths")
     card = flashcards.add_card(deck.id, CardDraft("2+2", "4"))
-    first = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None)
+    sitting = uuid.uuid4()
+    first = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None, review_session_id=sitting)
     clock.advance(minutes=11)
     before_second = flashcards.get_card(card.id)
-    second = reviews.rate(card.id, ReviewRating.EASY, shown_last_review_at=before_second.last_review_at)
-    queue = reviews.undo(second.review_log_id)
+    second = reviews.rate(card.id, ReviewRating.EASY, shown_last_review_at=before_second.last_review_at,
+                          review_session_id=sitting)
+    queue = reviews.undo(second.review_log_id, review_session_id=sitting)
     after = flashcards.get_card(card.id)
+    replayed = reviews.replayed_state(card.id)
     assert (after.state, after.due_at, after.last_review_at) == (before_second.state, before_second.due_at,
                                                                   before_second.last_review_at)
+    assert (after.state, after.due_at, after.last_review_at) == (replayed.state, replayed.due_at,
+                                                                  replayed.last_review_at)
+    assert after.stability == pytest.approx(replayed.stability) == pytest.approx(before_second.stability)
     assert queue.cards[0].card.id == card.id
+    assert review_count(database, card.id) == 2
     with pytest.raises(NotFoundError):
-        reviews.undo(second.review_log_id)
-    reviews.undo(first.review_log_id)
+        reviews.undo(second.review_log_id, review_session_id=sitting)
+    # With its latest answer taken back, the session's answer before it is the latest.
+    reviews.undo(first.review_log_id, review_session_id=sitting)
     assert flashcards.get_card(card.id).state == "new"
+    assert review_count(database, card.id) == 2
+
+
+def test_undo_refuses_an_answer_from_an_earlier_session(cards):
+    flashcards, reviews = cards
+    deck = flashcards.create_deck("Art")
+    card = flashcards.add_card(deck.id, CardDraft("Guernica?", "Picasso"))
+    yesterday = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None,
+                             review_session_id=uuid.uuid4())
+    with pytest.raises(InvalidInputError, match="this review session"):
+        reviews.undo(yesterday.review_log_id, review_session_id=uuid.uuid4())
+    shown = flashcards.get_card(card.id).last_review_at
+    from_the_terminal = reviews.rate(card.id, ReviewRating.HARD, shown_last_review_at=shown)
+    with pytest.raises(InvalidInputError, match="this review session"):
+        reviews.undo(from_the_terminal.review_log_id, review_session_id=uuid.uuid4())
+    assert flashcards.get_card(card.id).last_review_at > shown
+
+
+def test_undo_refuses_an_older_answer_of_the_session(cards, clock):
+    flashcards, reviews = cards
+    deck = flashcards.create_deck("Music")
+    card = flashcards.add_card(deck.id, CardDraft("Bolero?", "Ravel"))
+    other = flashcards.add_card(deck.id, CardDraft("Clair de lune?", "Debussy"))
+    sitting = uuid.uuid4()
+    older = reviews.rate(card.id, ReviewRating.AGAIN, shown_last_review_at=None, review_session_id=sitting)
+    clock.advance(minutes=2)
+    shown = flashcards.get_card(card.id).last_review_at
+    latest = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=shown, review_session_id=sitting)
+    with pytest.raises(InvalidInputError, match="latest answer of this review session"):
+        reviews.undo(older.review_log_id, review_session_id=sitting)
+    # The clock stands still here: the session's answers keep their order all the same.
+    after_it = reviews.rate(other.id, ReviewRating.GOOD, shown_last_review_at=None, review_session_id=sitting)
+    with pytest.raises(InvalidInputError, match="latest answer of this review session"):
+        reviews.undo(latest.review_log_id, review_session_id=sitting)
+    reviews.undo(after_it.review_log_id, review_session_id=sitting)
+    reviews.undo(latest.review_log_id, review_session_id=sitting)
+    assert flashcards.get_card(card.id).state == reviews.replayed_state(card.id).state == "learning"
+    # A second window answers the card: this session's answer is no longer the card's latest.
+    reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=flashcards.get_card(card.id).last_review_at,
+                 review_session_id=uuid.uuid4())
+    with pytest.raises(InvalidInputError, match="answered again since"):
+        reviews.undo(older.review_log_id, review_session_id=sitting)
+
+
+def test_purging_a_card_or_its_deck_never_takes_its_review_history(cards, database):
+    flashcards, reviews = cards
+    deck = flashcards.create_deck("Latin")
+    card = flashcards.add_card(deck.id, CardDraft("Amo?", "I love"))
+    reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None)
+    for purge in (sa.delete(Flashcard).where(Flashcard.id == card.id),
+                  sa.delete(FlashcardDeck).where(FlashcardDeck.id == deck.id)):
+        with pytest.raises(IntegrityError, match="fk_review_logs_card_id_flashcards"):
+            with database.unit_of_work() as session:
+                session.execute(purge)
+    flashcards.delete_deck(deck.id)
+    assert review_count(database, card.id) == 1
+
+
+def test_stats_and_optimisation_leave_undone_answers_out(cards, clock, database):
+    flashcards, reviews = cards
+    deck = flashcards.create_deck("Greek")
+    card = flashcards.add_card(deck.id, CardDraft("Alpha?", "A"))
+    sitting = uuid.uuid4()
+    reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None, review_session_id=sitting)
+    clock.advance(days=3)
+    shown = flashcards.get_card(card.id).last_review_at
+    later_day = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=shown,
+                             review_session_id=sitting)
+    assert reviews.optimise(deck.id).review_count == 1
+    reviews.undo(later_day.review_log_id, review_session_id=sitting)
+    assert reviews.optimise(deck.id).review_count == 0
+    assert review_count(database, card.id) == 2
+    user_id, first_day = reviews.student.user_id(), date(2026, 3, 1)
+    with database.unit_of_work() as session:
+        analytics = AnalyticsRepository(session)
+        live = analytics.daily_activity(user_id, "Europe/Berlin", first_day, datetime(1970, 1, 1, tzinfo=UTC),
+                                        first_day)
+        analytics.refresh()
+        from_the_view = analytics.daily_activity(user_id, "Europe/Berlin", first_day,
+                                                 datetime(2100, 1, 1, tzinfo=UTC), date(2100, 1, 1))
+    for rows in (live, from_the_view):
+        # The day-one answer, not the undone one; only the test's own days (others commit later ones).
+        assert sum(row[4] for row in rows if row[0] < date(2026, 4, 1)) == 1
+    # The undone answer no longer uses up today's reviews either.
+    assert next(item for item in flashcards.list_decks() if item.id == deck.id).reviews_due == 1
 
 
 def test_daily_limits_cap_new_cards_and_reviews(cards):
@@ -157,6 +261,9 @@ def test_a_parent_deck_session_includes_its_sub_decks(cards):
     card = flashcards.add_card(child.id, CardDraft("Longest river?", "The Nile"))
     queue = reviews.queue(parent.id)
     assert [shown.card.id for shown in queue.cards] == [card.id] and queue.new_left == 1
-    outcome = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None, session_deck_id=parent.id)
+    sitting = uuid.uuid4()
+    outcome = reviews.rate(card.id, ReviewRating.GOOD, shown_last_review_at=None, session_deck_id=parent.id,
+                           review_session_id=sitting)
     assert outcome.queue.deck_id == parent.id and outcome.queue.left is None
-    assert reviews.undo(outcome.review_log_id, session_deck_id=parent.id).cards[0].card.id == card.id
+    undone = reviews.undo(outcome.review_log_id, review_session_id=sitting, session_deck_id=parent.id)
+    assert undone.cards[0].card.id == card.id
