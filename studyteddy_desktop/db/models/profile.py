@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import String, Text, text
+from sqlalchemy import Boolean, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,12 +13,18 @@ class UserProfile(SyncedRow, Base):
     """One person using the app; every other synced row hangs off a profile."""
 
     __tablename__ = "users"
+    # The schema, not a convention, keeps one owner of this installation's data: every process that
+    # starts on a new data directory may try to create it, and all but one insert nothing.
+    __table_args__ = (Index("uq_users_local_owner", "is_local_owner", unique=True,
+                            postgresql_where=text("is_local_owner")),)
 
     display_name: Mapped[str] = mapped_column(String(120))
     # Order matters to the UI (the first subject is the default filter), so an array, not a set.
     subjects: Mapped[list[str]] = mapped_column(
         ARRAY(Text), default=list, server_default=text("'{}'::text[]")
     )
+    # True for the student who owns this installation's data; at most one row (uq_users_local_owner).
+    is_local_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Free-form so the UI can add preferences without a migration each time.
     settings: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
 from studyteddy_desktop.db.models import UserProfile
 from studyteddy_desktop.db.repositories.base import RepositoryBase, SoftDeletionMixin
 
 
-# An arbitrary constant shared by every process on this database: the app, the worker, the CLI.
-_PROFILE_CREATION_LOCK = 0x5354_5052_4F46  # "STPROF"
-
-
 class ProfileRepository(SoftDeletionMixin[UserProfile], RepositoryBase[UserProfile]):
     model = UserProfile
 
-    def first_live(self) -> UserProfile | None:
-        # The id breaks a tie: rows one transaction made share created_at.
-        return self.get_one_or_none(self.get_base_statement().order_by(UserProfile.created_at, UserProfile.id)
-                                    .limit(1))
+    def local_owner(self) -> UserProfile | None:
+        """The profile that owns this installation's data; the schema allows at most one."""
+        return self.get_one_or_none(sa.select(UserProfile).where(UserProfile.is_local_owner))
 
-    def lock_profile_creation(self) -> None:
-        """Hold, until the transaction ends, the lock every creator of the local profile takes first."""
-        self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PROFILE_CREATION_LOCK)))
+    def create_local_owner(self, display_name: str) -> None:
+        """Insert the owner unless one exists; a concurrent creator's row wins without an error."""
+        self.session.execute(
+            insert(UserProfile)
+            .values(id=uuid.uuid4(), display_name=display_name, subjects=[], settings={}, is_local_owner=True)
+            .on_conflict_do_nothing(index_elements=[UserProfile.is_local_owner],
+                                    index_where=UserProfile.is_local_owner))

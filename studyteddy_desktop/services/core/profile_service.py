@@ -50,13 +50,12 @@ def _clean_subjects(subjects: list[str] | tuple[str, ...]) -> list[str]:
 
 def _local_profile(repository: ProfileRepository) -> UserProfile:
     """The one local profile, created if missing. The app and the worker both start on a new data
-    directory at once: creation is serialised by a lock, so the second finds the first's row."""
-    profile = repository.first_live()
+    directory at once: a unique index admits one owner, so the second insert adds nothing."""
+    profile = repository.local_owner()
     if profile is None:
-        repository.lock_profile_creation()
-        profile = repository.first_live()
-        if profile is None:
-            profile = repository.add(UserProfile(display_name=_login_display_name(), subjects=[]))
+        repository.create_local_owner(_login_display_name())
+        profile = repository.local_owner()
+        assert profile is not None
     return profile
 
 
