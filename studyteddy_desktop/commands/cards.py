@@ -31,8 +31,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     with running_services(settings, with_worker=False) as services:
         report = services.card_exchange.import_file(args.file, deck_name=args.deck)
     print(f"Imported {args.file.name} into {', '.join(report.deck_names)}: {report.added} new, "
-          f"{report.updated} updated, {report.unchanged} already there; {report.reviews_added} past reviews, "
-          f"{report.media_copied} images.")
+          f"{report.restored} restored, {report.updated} updated, {report.unchanged} already there; "
+          f"{report.reviews_added} past reviews, {report.media_copied} images.")
     if report.skipped:
         print(f"Not imported ({len(report.skipped)}):")
         for line in report.skipped:

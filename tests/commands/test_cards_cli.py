@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 
+from studyteddy_desktop.services.core.activity_cache import ActivityCache
+from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.flashcards.flashcard_service import FlashcardService
 from tests.anki_samples import build_apkg
 
 
@@ -38,3 +41,16 @@ def test_import_list_export_and_refuse(session_runtime, session_data_dir, tmp_pa
     (tmp_path / "bad.apkg").write_text("not a zip")
     bad = studyteddy(session_data_dir, "cards", "import", str(tmp_path / "bad.apkg"))
     assert bad.returncode == 2 and "not a zip file" in bad.stderr
+
+
+def test_import_again_reports_the_cards_it_restored(session_runtime, session_data_dir, committing_database, tmp_path):
+    package = build_apkg(tmp_path / "restore deck.apkg", deck_name="CLI Restore")
+    assert studyteddy(session_data_dir, "cards", "import", str(package)).returncode == 0
+    flashcards = FlashcardService(committing_database, LocalStudent(committing_database), ActivityCache(None),
+                                  tmp_path / "media")
+    deck = next(deck for deck in flashcards.list_decks() if deck.name == "CLI Restore")
+    flashcards.delete_cards([flashcards.cards(deck.id)[0].id])
+    again = studyteddy(session_data_dir, "cards", "import", str(package))
+    assert again.returncode == 0, again.stderr
+    assert "0 new, 1 restored, 0 updated, 2 already there" in again.stdout
+    assert len(flashcards.cards(deck.id)) == 3

@@ -53,7 +53,20 @@ def _model(deck_id: int, now: int) -> dict:
 def _deck(deck_id: int, name: str, now: int) -> dict:
     return {"id": deck_id, "name": name, "mod": now, "usn": -1, "desc": "", "dyn": 0, "conf": 1, "collapsed": False,
             "browserCollapsed": False, "extendNew": 0, "extendRev": 0, "newToday": [0, 0], "revToday": [0, 0],
-            "lrnToday": [0, 0], "timeToday": [0, 0]}
+            "lrnToday": [0, 0], "timeToday": [0, 0], "reviewLimit": None, "newLimit": None,
+            "reviewLimitToday": None, "newLimitToday": None, "desiredRetention": None}
+
+
+def _deck_options(now: int) -> dict:
+    """Anki's default options group, whole: its importer refuses a group that lacks any required key."""
+    return {"id": 1, "mod": now, "name": "Default", "usn": -1, "maxTaken": 60, "autoplay": True, "timer": 0,
+            "replayq": True, "dyn": False,
+            "new": {"bury": False, "delays": [1.0, 10.0], "initialFactor": 2500, "ints": [1, 4, 0], "order": 1,
+                    "perDay": 20},
+            "rev": {"bury": False, "ease4": 1.3, "ivlFct": 1.0, "maxIvl": 36500, "perDay": 200, "hardFactor": 1.2},
+            "lapse": {"delays": [10.0], "leechAction": 1, "leechFails": 8, "minInt": 1, "mult": 0.0},
+            "newMix": 0, "newPerDayMinimum": 0, "interdayLearningMix": 0, "reviewOrder": 0, "newSortOrder": 0,
+            "newGatherPriority": 0, "buryInterdayLearning": False, "desiredRetention": 0.9}
 
 
 def _stable_int(text: str) -> int:
@@ -70,7 +83,7 @@ def write_package(path: Path, deck_name: str, cards: Sequence[CardDTO], media_di
         try:
             connection.executescript(_SCHEMA)
             conf = {"nextPos": len(cards) + 1, "curModel": _MODEL_ID, "activeDecks": [deck_id], "curDeck": deck_id}
-            dconf = {"1": {"id": 1, "name": "Default", "new": {"perDay": 20}, "rev": {"perDay": 200}}}
+            dconf = {"1": _deck_options(now)}
             decks = {"1": _deck(1, "Default", now), str(deck_id): _deck(deck_id, deck_name, now)}
             connection.execute("INSERT INTO col VALUES (1, ?, ?, ?, 11, 0, 0, 0, ?, ?, ?, ?, '{}')",
                                (now - now % 86400, now * 1000, now * 1000, json.dumps(conf),

@@ -1,4 +1,4 @@
-"""Reads Anki `.apkg` packages (collection.anki21 / collection.anki2) into plain card records."""
+"""Reads Anki packages (.apkg, .colpkg; collection.anki21b, .anki21 or .anki2) into plain card records."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyteddy_desktop.domain.errors import InvalidInputError
+from studyteddy_desktop.services.flashcards import anki_latest_format
+from studyteddy_desktop.services.flashcards.zstandard_frames import decompress
 
 NEWER_FORMAT_HELP = (
-    "It was exported by Anki 2.1.50 or newer in a format Study Teddy cannot read yet. In Anki, choose "
-    "File › Export…, pick “Anki Deck Package (*.apkg)”, tick “Support older Anki versions "
-    "(slower/larger files)”, and import that file.")
+    "It was exported by a version of Anki newer than Study Teddy knows. In Anki, choose File › Export…, "
+    "pick “Anki Deck Package (*.apkg)”, tick “Support older Anki versions (slower/larger files)”, "
+    "and import that file.")
+_LEGACY_MEMBERS = ("collection.anki21", "collection.anki2")
 _CLOZE_MODEL = 1
 _FIELD = re.compile(r"\{\{([^{}]+)\}\}")
 _SECTION = re.compile(r"\{\{([#^])([^{}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
@@ -43,6 +46,17 @@ class AnkiCollection:
     # Media file name as the fields use it -> member name inside the zip.
     media: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    # The current package format compresses each media file with zstd; the legacy ones store it as is.
+    media_compressed: bool = False
+
+    def read_media(self, package: zipfile.ZipFile, member: str) -> bytes:
+        data = package.read(member)
+        if not self.media_compressed:
+            return data
+        try:
+            return decompress(data)
+        except ValueError as error:
+            raise InvalidInputError(f"The media file {member} in the package is damaged ({error}).") from error
 
 
 def _render(template: str, fields: dict[str, str], front_side: str = "") -> str:
@@ -69,43 +83,70 @@ def _strip_answer_rule(back: str) -> str:
     return re.sub(r"^\s*<hr[^>]*id=['\"]?answer['\"]?[^>]*>", "", back, flags=re.IGNORECASE).strip()
 
 
+def _collection_member(path: Path, package: zipfile.ZipFile) -> str:
+    names = set(package.namelist())
+    version = 0
+    if "meta" in names:
+        try:
+            version = anki_latest_format.package_version(package.read("meta"))
+        except (ValueError, IndexError) as error:
+            raise InvalidInputError(f"{path.name} is damaged: its format description cannot be read.") from error
+    if version > anki_latest_format.LATEST_VERSION:
+        raise InvalidInputError(f"{path.name} uses a newer Anki package format. {NEWER_FORMAT_HELP}")
+    if anki_latest_format.LATEST_MEMBER in names and version in (0, anki_latest_format.LATEST_VERSION):
+        return anki_latest_format.LATEST_MEMBER
+    member = next((name for name in _LEGACY_MEMBERS if name in names), None)
+    if member is None:
+        raise InvalidInputError(f"{path.name} holds no Anki collection (collection.anki21b, collection.anki21 "
+                                f"or collection.anki2).")
+    return member
+
+
 @contextlib.contextmanager
-def open_package(path: Path) -> Iterator[tuple[zipfile.ZipFile, sqlite3.Connection]]:
-    """The zip and a connection to the collection inside it; clear errors for what cannot be read."""
+def open_package(path: Path) -> Iterator[tuple[zipfile.ZipFile, sqlite3.Connection, bool]]:
+    """The zip, a connection to the collection inside it and whether it is the current format; clear errors."""
     if not zipfile.is_zipfile(path):
         raise InvalidInputError(f"{path.name} is not an Anki package: it is not a zip file.")
     with zipfile.ZipFile(path) as package, tempfile.TemporaryDirectory(prefix="studyteddy-apkg-") as scratch:
-        names = set(package.namelist())
-        member = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
-        if "collection.anki21b" in names and "collection.anki21" not in names:
-            raise InvalidInputError(f"{path.name} uses Anki's newer package format. {NEWER_FORMAT_HELP}")
-        if member is None:
-            raise InvalidInputError(f"{path.name} holds no Anki collection (collection.anki21 or collection.anki2).")
+        member = _collection_member(path, package)
+        latest = member == anki_latest_format.LATEST_MEMBER
         target = Path(scratch) / "collection.sqlite"
         try:
-            target.write_bytes(package.read(member))
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            data = package.read(member)
+            target.write_bytes(decompress(data) if latest else data)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             raise InvalidInputError(f"{path.name} is damaged: {error}") from error
         connection = sqlite3.connect(target)
+        anki_latest_format.register_collations(connection)
         try:
-            yield package, connection
+            yield package, connection, latest
         except sqlite3.DatabaseError as error:
             raise InvalidInputError(f"The collection inside {path.name} is damaged and cannot be read ({error}).") from error
         finally:
             connection.close()
 
 
+def _note_types_and_decks(connection: sqlite3.Connection, latest: bool) -> tuple[dict[int, dict], dict[int, str]]:
+    models_json, decks_json = connection.execute("SELECT models, decks FROM col").fetchone()
+    if latest or not models_json:
+        return anki_latest_format.note_types_and_decks(connection)
+    models = {int(key): value for key, value in json.loads(models_json).items()}
+    decks = {int(key): value["name"] for key, value in json.loads(decks_json).items()}
+    return models, decks
+
+
 def read_package(path: Path) -> AnkiCollection:
-    with open_package(path) as (package, connection):
-        models_json, decks_json = connection.execute("SELECT models, decks FROM col").fetchone()
-        models = {int(key): value for key, value in json.loads(models_json).items()}
-        decks = {int(key): value["name"] for key, value in json.loads(decks_json).items()}
+    with open_package(path) as (package, connection, latest):
+        try:
+            models, decks = _note_types_and_decks(connection, latest)
+        except (ValueError, IndexError, KeyError, TypeError) as error:
+            raise InvalidInputError(f"The note types or decks inside {path.name} cannot be read ({error}).") from error
         notes = {row[0]: row[1:] for row in connection.execute("SELECT id, guid, mid, tags, flds FROM notes")}
         reviews: dict[int, list[tuple[int, int, int]]] = {}
         for card_id, revlog_id, ease, duration in connection.execute(
                 "SELECT cid, id, ease, time FROM revlog WHERE ease BETWEEN 1 AND 4 ORDER BY id"):
             reviews.setdefault(card_id, []).append((int(revlog_id), int(ease), max(0, int(duration or 0))))
-        collection = AnkiCollection()
+        collection = AnkiCollection(media_compressed=latest)
         cloze_notes: set[int] = set()
         for card_id, note_id, deck_id, ordinal, queue in connection.execute(
                 "SELECT id, nid, did, ord, queue FROM cards ORDER BY nid, ord"):
@@ -140,17 +181,19 @@ def read_package(path: Path) -> AnkiCollection:
                 key=f"anki:{guid}:{ordinal}", deck_name=decks.get(int(deck_id), "Imported"),
                 front_html=front, back_html=back, tags=tuple(tags.split()),
                 reviews=tuple(reviews.get(card_id, ())), suspended=queue == -1))
-        collection.media = _media_map(package)
+        collection.media = _media_map(path, package, latest)
         return collection
 
 
-def _media_map(package: zipfile.ZipFile) -> dict[str, str]:
+def _media_map(path: Path, package: zipfile.ZipFile, latest: bool) -> dict[str, str]:
     try:
         raw = package.read("media")
     except KeyError:
         return {}
     try:
+        if latest:
+            return anki_latest_format.media_map(raw)
         mapping = json.loads(raw.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInputError(f"The package's media list is in a newer Anki format. {NEWER_FORMAT_HELP}") from error
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, IndexError) as error:
+        raise InvalidInputError(f"The media list inside {path.name} is damaged and cannot be read.") from error
     return {name: member for member, name in mapping.items()}

@@ -82,7 +82,7 @@ class CardExchange:
                 if member is None or Path(source).suffix.lower() not in _IMAGE_SUFFIXES:
                     stored[source] = None
                     return None
-                data = package.read(member)
+                data = collection.read_media(package, member)
                 name = hashlib.sha256(data).hexdigest()[:32] + Path(source).suffix.lower()
                 target = self.media_dir / name
                 if not target.exists():

@@ -343,8 +343,8 @@ class FlashcardsPane(QWidget):
         self._run(lambda: self.services.card_exchange.import_file(Path(path)), self._imported, changes=CARDS)
 
     def _imported(self, report: CardExchangeReport) -> None:
-        summary = (f"Imported into {', '.join(report.deck_names)}: {report.added} new, {report.updated} updated, "
-                   f"{report.unchanged} already there, {report.media_copied} images.")
+        summary = (f"Imported into {', '.join(report.deck_names)}: {report.added} new, {report.restored} restored, "
+                   f"{report.updated} updated, {report.unchanged} already there, {report.media_copied} images.")
         self.status.setText(summary)
         if report.skipped:
             box = QMessageBox(QMessageBox.Icon.Information, "Some notes were not imported",

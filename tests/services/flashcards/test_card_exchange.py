@@ -19,6 +19,7 @@ from studyteddy_desktop.services.core.local_student import LocalStudent
 from studyteddy_desktop.services.flashcards.review_service import ReviewService
 from tests.anki_samples import PNG, build_apkg
 from tests.planner_support import SteppedClock
+from tests.services.flashcards.real_anki import assert_real_anki_takes
 
 
 @pytest.fixture()
@@ -67,6 +68,7 @@ def test_export_round_trips_through_apkg_and_csv(services, tmp_path):
         exchange.export_deck(flashcards.create_deck("Empty").id, tmp_path / "empty.apkg")
     exported = exchange.export_deck(cells.id, tmp_path / "out.apkg")
     assert (exported.added, exported.media_copied) == (3, 1)
+    assert_real_anki_takes(tmp_path / "out.apkg", flashcards.cards(cells.id), "Cells")
     package = read_package(tmp_path / "out.apkg")
     assert {card.front_html for card in package.cards} >= {"What is <b>ATP</b>?", "Mitochondrion"}
     assert len(package.media) == 1 and not package.skipped
@@ -105,7 +107,9 @@ def _zip(tmp_path, name, members: dict[str, bytes]):
     (lambda tmp: _bad(tmp, "notes.apkg", b"just some text"), "not a zip file"),
     (lambda tmp: _zip(tmp, "empty.apkg", {"readme.txt": b"hi"}), "holds no Anki collection"),
     (lambda tmp: _zip(tmp, "new.apkg", {"collection.anki21b": b"\x28\xb5\x2f\xfd", "collection.anki2": b"x",
-                                        "meta": b"\x08\x03"}), "Support older Anki versions"),
+                                        "meta": b"\x08\x03"}), "new.apkg is damaged"),
+    (lambda tmp: _zip(tmp, "future.apkg", {"collection.anki21b": b"\x28\xb5\x2f\xfd", "collection.anki2": b"x",
+                                           "meta": b"\x08\x07"}), "Support older Anki versions"),
     (lambda tmp: _zip(tmp, "broken.apkg", {"collection.anki21": b"SQLite format 3\x00" + b"\x00" * 90}),
      "damaged"),
     (lambda tmp: _bad(tmp, "ragged.csv", b"a,b\nc\nd,e,f,g\n"), "line 2 has 1 column; line 3 has 4 columns"),
