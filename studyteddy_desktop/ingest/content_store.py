@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _BUFFER = 1024 * 1024
+_PRIVATE_DIR_MODE = 0o700
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class ContentStore:
 
     def add(self, source: Path) -> StoredFile:
         """Copy `source` in while hashing it; atomic, so a crash never leaves half a file."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Students' documents: only their account may list or read them (mkstemp makes files 0600).
+        self.root.mkdir(mode=_PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
         handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -40,7 +42,7 @@ class ContentStore:
             sha256 = digest.hexdigest()
             relative = f"{sha256[:2]}/{sha256}{source.suffix.lower()[:16]}"
             target = self.root / relative
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=_PRIVATE_DIR_MODE, exist_ok=True)
             if target.exists():
                 os.unlink(temporary)
             else:

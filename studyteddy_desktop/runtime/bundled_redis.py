@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.private_files import PRIVATE_UMASK, write_private_text
 from studyteddy_desktop.runtime.process_identity import Identity, identify_process, read_pid, wait_for_exit
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ class BundledRedis:
         result = subprocess.run([str(self.executable), str(self.paths.redis_config)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, timeout=_START_TIMEOUT_S, check=False,
-                                start_new_session=True)
+                                # Its log, pid file, AOF and RDB copies of every queued job: ours only.
+                                start_new_session=True, umask=PRIVATE_UMASK)
         if result.returncode != 0:
             raise ServiceStartError(
                 "Redis would not start.",
@@ -170,4 +172,4 @@ class BundledRedis:
         }
         text = "# Written by Study Teddy on every start.\n" + "".join(
             f"{key} {value}\n" for key, value in settings.items())
-        self.paths.redis_config.write_text(text, encoding="utf-8")
+        write_private_text(self.paths.redis_config, text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyteddy_desktop.domain.errors import DataDirectoryError
+from studyteddy_desktop.runtime.private_files import PRIVATE_DIR_MODE, tighten_tree
 
 # sun_path holds 108 bytes on Linux (104 on macOS); keep room for the longest socket name.
 _SOCKET_PATH_LIMIT = 100
@@ -96,6 +97,11 @@ class DataPaths:
         return self.root / "media"
 
     @property
+    def backups_dir(self) -> Path:
+        """Snapshots of the database and the files, made daily and before schema upgrades."""
+        return self.root / "backups"
+
+    @property
     def models_dir(self) -> Path:
         """Copies of the bundled language model prepared for this machine (made on first use)."""
         return self.root / "models"
@@ -122,23 +128,26 @@ class DataPaths:
     def redis_socket(self) -> Path:
         return self.socket_dir / "redis.sock"
 
+    def searchable_by_server_user(self) -> list[Path]:
+        """The directories that may keep search bits: run as root, the database server runs as its
+        own user (see bundled_postgres), who must pass through them to its files and socket."""
+        if os.geteuid() != 0:
+            return []
+        return [self.root, self.run_dir, self.socket_dir]
+
     def prepare(self) -> None:
         """Create the directories, or explain why the data directory cannot be used."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            private_dirs = [self.run_dir]
+            # On a shared school computer other accounts must not list or read any of it.
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
             if self.socket_dir_is_shared:
                 _claim_shared_socket_dir(self.socket_dir)
-            else:
-                private_dirs.append(self.socket_dir)
-            for private in private_dirs:
-                # Only a new directory gets its mode: another process may have opened an existing
-                # one to the database server's own user (when running as root).
-                if not private.exists():
-                    private.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for directory in (self.clients_dir, self.logs_dir, self.redis_dir, self.files_dir,
-                              self.postgres_home):
-                directory.mkdir(parents=True, exist_ok=True)
+            for directory in (self.run_dir, self.socket_dir, self.clients_dir, self.logs_dir,
+                              self.redis_dir, self.files_dir, self.media_dir, self.postgres_home):
+                directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+            # PostgreSQL refuses a data directory open to others and makes its own files 0600.
+            tighten_tree(self.root, searchable=self.searchable_by_server_user(), left_inside=[self.pgdata])
             probe = self.run_dir / f".write-probe-{os.getpid()}"
             probe.write_bytes(b"ok")
             probe.unlink()
@@ -170,8 +179,8 @@ def _claim_shared_socket_dir(directory: Path) -> None:
         problem = "it is not a directory"
     elif info.st_uid != os.geteuid():
         problem = f"it belongs to uid {info.st_uid}, not to you (uid {os.geteuid()})"
-    # Others may read or pass through: a root start opens it (briefly 0755, then 0711) so the
-    # database server's own user can reach its socket.
+    # Others may pass through: a root start lets the database server's own user reach its socket
+    # (0710 to that user's group, 0711 when the group is shared; earlier versions left 0755).
     elif info.st_mode & 0o022:
         problem = f"its mode {stat.S_IMODE(info.st_mode):04o} leaves it open to other users"
     else:

@@ -12,7 +12,9 @@ from studyteddy_desktop.domain.errors import ServiceStartError
 from studyteddy_desktop.runtime.app_instances import is_locked
 from studyteddy_desktop.runtime.log_tail import log_tail
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.private_files import PRIVATE_UMASK, open_private
 from studyteddy_desktop.runtime.process_identity import process_matches, read_pid, wait_for_exit
+from studyteddy_desktop.runtime.worker_endpoints import ENDPOINTS_FD_OPTION, send_endpoints
 
 _WORKER_MODULE = "studyteddy_desktop.worker"
 _START_TIMEOUT_S = 30
@@ -65,14 +67,26 @@ class WorkerProcess:
         return False
 
     def _spawn(self) -> None:
+        read_end, write_end = os.pipe()
         command = [sys.executable, "-m", _WORKER_MODULE, "--data-dir", str(self.paths.root),
-                   "--database-url", self.database_url, "--redis-url", self.redis_url]
+                   ENDPOINTS_FD_OPTION, str(read_end)]
         if self.stop_servers_when_orphaned:
             command.append("--stop-servers-when-orphaned")
-        with self.paths.worker_log.open("ab") as log_file:
-            # Its own session: a Ctrl+C in the launching terminal must not kill it mid-task.
-            self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            with open_private(self.paths.worker_log) as log_file:
+                # Its own session: a Ctrl+C in the launching terminal must not kill it mid-task.
+                self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
+                                               stderr=subprocess.STDOUT, start_new_session=True,
+                                               pass_fds=(read_end,), umask=PRIVATE_UMASK)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        try:
+            send_endpoints(write_end, database_url=self.database_url, redis_url=self.redis_url)
+        except BrokenPipeError:
+            pass  # it died at once; ensure_running reports its exit code and log.
 
     def stop(self, timeout: float = 5.0) -> None:
         pid = self.running_pid()

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.runtime.worker_endpoints import ENDPOINTS_FD_OPTION, receive_endpoints
 
 log = logging.getLogger("studyteddy.worker")
 
@@ -19,12 +20,14 @@ log = logging.getLogger("studyteddy.worker")
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="studyteddy-worker")
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--redis-url", required=True)
+    # The URLs come through a pipe: an external database's password must not show in `ps`.
+    parser.add_argument(ENDPOINTS_FD_OPTION, dest="endpoints_fd", type=int, required=True)
     # Two indexing jobs may run while the student asks the tutor something and the app pings.
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--stop-servers-when-orphaned", action="store_true")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.database_url, args.redis_url = receive_endpoints(args.endpoints_fd)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

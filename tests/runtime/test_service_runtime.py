@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
 from studyteddy_desktop.assembly import open_services
+from tests.runtime.probe_account import as_account, open_parent, probe_account
 from tests.runtime.processes import finish, launch, processes_using, wait_ready, wait_until_gone
 
 
@@ -45,16 +48,36 @@ def test_a_data_directory_under_a_file_is_refused_with_a_clear_message(tmp_path)
         ServiceRuntime(Settings(data_dir=blocker / "data")).start()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_a_read_only_data_directory_is_refused(tmp_path):
-    read_only = tmp_path / "ro"
-    read_only.mkdir()
-    read_only.chmod(0o500)
+def _refusal_of(data_dir: Path) -> str:
     try:
-        with pytest.raises(DataDirectoryError):
-            ServiceRuntime(Settings(data_dir=read_only / "data")).start()
-    finally:
-        read_only.chmod(0o700)
+        ServiceRuntime(Settings(data_dir=data_dir)).start()
+    except DataDirectoryError as error:
+        return error.message
+    return "it started"
+
+
+def test_a_read_only_data_directory_is_refused(tmp_path):
+    if os.geteuid() != 0:
+        read_only = tmp_path / "ro"
+        read_only.mkdir()
+        read_only.chmod(0o500)
+        try:
+            refusal = _refusal_of(read_only / "data")
+        finally:
+            read_only.chmod(0o700)
+    else:
+        # Root ignores mode bits: the attempt is made as an account they bind.
+        account = probe_account()
+        parent = open_parent()
+        try:
+            read_only = parent / "ro"
+            read_only.mkdir()
+            os.chown(read_only, account.pw_uid, account.pw_gid)
+            read_only.chmod(0o500)
+            refusal = as_account(account, lambda: _refusal_of(read_only / "data"))
+        finally:
+            shutil.rmtree(parent)
+    assert "cannot use the data directory" in refusal
 
 
 def test_the_cli_reports_an_unusable_data_directory_on_stderr_with_a_nonzero_exit(tmp_path):
