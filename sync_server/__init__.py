@@ -1,0 +1,1 @@
+"""Study Teddy's sync server: accounts and a per-field merging sync store for many devices and students."""

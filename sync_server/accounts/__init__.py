@@ -1,0 +1,1 @@
+"""Accounts, device sessions and refresh tokens, classes, and the admin's roster import."""

@@ -1,0 +1,1 @@
+"""Settings, security and errors shared by every part of the server."""
