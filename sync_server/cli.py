@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Each migration step is one line at INFO; an admin needs to see only that the schema is current.
+    logging.getLogger("alembic").setLevel(logging.INFO if args.verbose else logging.WARNING)
     data_dir = (args.data_dir or _default_data_dir()).expanduser().absolute()
     from studyteddy_desktop.domain.errors import StudyTeddyError
     from sync_server.backends import running_backends

@@ -89,7 +89,11 @@ def client_address(request: Request) -> str:
 def protocol_version(version: Annotated[int | None, Header(alias=PROTOCOL_HEADER,
                                                            description="The sync protocol the client speaks.")] = None
                      ) -> int:
-    if version is None or version < MIN_PROTOCOL_VERSION:
+    if version is None:
+        raise ApiError(426, "update_needed", f"This client did not say which sync protocol it speaks: send the "
+                                             f"{PROTOCOL_HEADER} header ({MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}), "
+                                             f"or update the app.")
+    if version < MIN_PROTOCOL_VERSION:
         raise ApiError(426, "update_needed", f"This Study Teddy is too old for this server (protocol {version or 0}; "
                                              f"the server needs {MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}). "
                                              f"Update the app, then sync again.")

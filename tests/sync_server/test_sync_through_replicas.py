@@ -117,5 +117,6 @@ def test_an_old_client_is_told_to_update_instead_of_merging(replicas, make_stude
         old = client.get("/v1/sync/pull", headers={"Study-Teddy-Protocol": "0"})
         future = client.get("/v1/sync/pull", headers={"Study-Teddy-Protocol": "99"})
     assert missing.status_code == old.status_code == future.status_code == 426
-    assert missing.json()["error"]["code"] == "update_needed" and "Update the app" in old.json()["error"]["message"]
+    assert missing.json()["error"]["code"] == old.json()["error"]["code"] == "update_needed"
+    assert "Update the app" in old.json()["error"]["message"]
     assert future.json()["error"]["code"] == "server_too_old"
