@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "studyteddy_desktop.commands.documents",
     "studyteddy_desktop.commands.cards",
     "studyteddy_desktop.commands.tutor",
+    "studyteddy_desktop.commands.backups",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
@@ -17,14 +18,18 @@ from studyteddy_desktop.runtime.worker_process import WorkerProcess
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float], None]
+# Called with the data directory and the database URL before an existing database is migrated.
+SchemaUpgradeHook = Callable[[Path, str], object]
 _LIFECYCLE_WAIT_S = 120
 
 
 class ServiceRuntime:
     """Starts (or attaches to) PostgreSQL, Redis and the worker; the last app process out stops them."""
 
-    def __init__(self, settings: Settings, *, with_worker: bool = True) -> None:
+    def __init__(self, settings: Settings, *, with_worker: bool = True,
+                 before_schema_upgrade: SchemaUpgradeHook | None = None) -> None:
         self.settings = settings
+        self.before_schema_upgrade = before_schema_upgrade
         self.paths = DataPaths(settings.data_dir)
         self.with_worker = with_worker
         self.registry = AppInstanceRegistry(self.paths)
@@ -87,6 +92,9 @@ class ServiceRuntime:
             if not database_is_at_shipped_head(engine):
                 from studyteddy_desktop.db.migrate import upgrade_to_head
 
+                if self.before_schema_upgrade is not None:
+                    report("Backing up your data before the update", 0.5)
+                    self.before_schema_upgrade(self.paths.root, database_url)
                 upgrade_to_head(engine)
         finally:
             engine.dispose()

@@ -10,6 +10,7 @@ from studyteddy_desktop.domain.dto import ProfileDTO, RuntimeEndpoints
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.runtime.paths import DataPaths
+from studyteddy_desktop.services.backups.backup_service import BackupService
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.documents.document_library import DocumentLibrary
 from studyteddy_desktop.services.documents.document_search import DocumentSearch
@@ -70,10 +71,19 @@ class AppServices:
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
         self.tutor = TutorService(self.database, self.student, self.queue)
         self.language_models = LanguageModels(self.preferences)
+        self.backups = BackupService(DataPaths.from_string(endpoints.data_dir), endpoints.database_url,
+                                     self.preferences)
+        self.backups.after_restore(self._data_restored)
 
     def _profile_changed(self, profile: ProfileDTO) -> None:
         self.student.forget()
         self.activity_cache.bump(profile.id)
+
+    def _data_restored(self) -> None:
+        # Pooled connections may hold plans for the tables the restore replaced.
+        self.database.engine.dispose()
+        self.student.forget()
+        self.activity_cache.bump(self.student.user_id())
 
     def close(self) -> None:
         self.queue.close()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
     from studyteddy_desktop.services.app_services import AppServices
     from studyteddy_desktop.ui.event_listener import WorkerEventListener
+    from studyteddy_desktop.ui.worker_watchdog import WorkerWatchdog
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class AppController(QObject):
     progressed = Signal(str, float)
     ready = Signal(object)
     failed = Signal(object)
+    # What the worker watchdog has to say: restarted (a passing note) or lost (lasting).
+    worker_restarted = Signal(str)
+    worker_lost = Signal(str)
 
     def __init__(self, settings: Settings, open_services: Callable[[RuntimeEndpoints], AppServices],
                  parent: QObject | None = None) -> None:
@@ -59,6 +63,7 @@ class AppController(QObject):
         self.services: AppServices | None = None
         self._runtime: ServiceRuntime | None = None
         self._listener: WorkerEventListener | None = None
+        self._watchdog: WorkerWatchdog | None = None
         self._starting = threading.Lock()
 
     def start(self) -> None:
@@ -76,8 +81,9 @@ class AppController(QObject):
 
             start_worker_early(self.settings)
             from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
+            from studyteddy_desktop.services.backups.pre_upgrade import back_up_before_schema_upgrade
 
-            self._runtime = ServiceRuntime(self.settings)
+            self._runtime = ServiceRuntime(self.settings, before_schema_upgrade=back_up_before_schema_upgrade)
             endpoints = self._runtime.start(progress)
             trace("runtime-started")
             importing.join()
@@ -94,7 +100,22 @@ class AppController(QObject):
         # Worker events reach the panes only through the broadcaster, which also says what they changed.
         self._listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
         self._listener.start()
+        self._watch_worker()
         self.ready.emit(services)
+        # After the window is up, on the pool: a day's first start snapshots the profile.
+        BackgroundOp.plain(services.backups.back_up_daily_if_due, parent=self).failure(
+            lambda error: log.warning("The daily backup failed: %s", error)).run()
+
+    def _watch_worker(self) -> None:
+        if self._runtime is None or self._runtime.worker is None:
+            return
+        from studyteddy_desktop.runtime.worker_watch import WorkerWatch
+        from studyteddy_desktop.ui.worker_watchdog import WorkerWatchdog
+
+        self._watchdog = WorkerWatchdog(WorkerWatch(self._runtime.worker), self)
+        self._watchdog.restarted.connect(self.worker_restarted.emit)
+        self._watchdog.gave_up.connect(self.worker_lost.emit)
+        self._watchdog.start()
 
     def ensure_worker_running(self, done) -> None:
         """Start the worker again if it died (the Tutor's Retry); `done(error | None)` runs on the GUI thread."""
@@ -112,6 +133,9 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         """Stop listening, close connections, and stop the servers if no other app process uses them."""
+        if self._watchdog is not None:
+            # First: a check running now must not start a worker the runtime is about to stop.
+            self._watchdog.stop()
         if self._listener is not None:
             self._listener.stop()
             self._listener = None

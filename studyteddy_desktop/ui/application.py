@@ -45,6 +45,8 @@ def connect_window(window: MainWindow, controller: AppController) -> None:
     controller.failed.connect(window.show_startup_failure)
     window.retry_requested.connect(controller.start)
     window.worker_restart_requested.connect(controller.ensure_worker_running)
+    controller.worker_restarted.connect(lambda text: window.statusBar().showMessage(text, 15_000))
+    controller.worker_lost.connect(lambda text: (window.statusBar().showMessage(text), window.refresh_health()))
 
 
 def _quit_on_termination_signals(window: MainWindow) -> QTimer:

@@ -48,6 +48,10 @@ class SettingsPane(QScrollArea):
 
         self.reminder_box = ReminderSettingsBox(services)
         layout.addWidget(self.reminder_box)
+        from studyteddy_desktop.ui.backups.backups_box import BackupsBox
+
+        self.backups_box = BackupsBox(services)
+        layout.addWidget(self.backups_box)
         layout.addWidget(self._about_box())
         layout.addStretch()
         self.setWidget(body)

@@ -1,0 +1,1 @@
+"""The Settings widgets for local backups."""
