@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a PostgreSQL (with pgvector) to use instead of the bundled one")
     parser.add_argument("--redis-url", default=os.environ.get(ENV_PREFIX + "REDIS_URL"),
                         help="a Redis to use instead of the bundled one")
+    parser.add_argument("--s3-bucket", default=os.environ.get(ENV_PREFIX + "S3_BUCKET"),
+                        help="keep document files in this S3-compatible bucket (credentials from AWS_* variables)")
+    parser.add_argument("--s3-endpoint-url", default=os.environ.get(ENV_PREFIX + "S3_ENDPOINT_URL"),
+                        help="the S3-compatible service's address, for MinIO, Ceph or Garage")
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command")
     # Serving options sit on the command itself: argparse lets a subcommand's defaults override them.
@@ -83,7 +87,8 @@ def _run(args: argparse.Namespace, data_dir: Path, backends) -> int:
                               secret_key=os.environ.get(ENV_PREFIX + "SECRET_KEY") or load_or_create_secret(data_dir),
                               host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", DEFAULT_PORT),
                               workers=getattr(args, "workers", 1),
-                              allow_self_registration=getattr(args, "allow_self_registration", False))
+                              allow_self_registration=getattr(args, "allow_self_registration", False),
+                              s3_bucket=args.s3_bucket or None, s3_endpoint_url=args.s3_endpoint_url or None)
     if args.command == "migrate":
         print("The schema is up to date.")  # running_backends upgraded it
         return 0

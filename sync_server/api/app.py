@@ -19,7 +19,7 @@ from sync_server.core.config import PROTOCOL_VERSION, ServerSettings
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.rate_limit import RateLimiter
 from sync_server.core.security import AccessTokens
-from sync_server.sync.blob_store import BlobStore
+from sync_server.sync.blob_store import BlobStore, S3Blobs
 from sync_server.sync.service import SyncService
 
 # Connections per process: a replica runs `workers` processes, each with this pool (see the admin guide).
@@ -36,7 +36,9 @@ def build_services(settings: ServerSettings) -> ServerServices:
                           sessions=SessionService(database, tokens, settings.session_days),
                           accounts=AccountAdministration(database),
                           sync=SyncService(database, settings.limits),
-                          blobs=BlobStore(database, settings.blob_dir, settings.limits.max_blob_bytes),
+                          blobs=BlobStore(database, settings.blob_dir, settings.limits.max_blob_bytes,
+                                          S3Blobs(settings.s3_bucket, settings.s3_endpoint_url)
+                                          if settings.s3_bucket else None),
                           limiter=RateLimiter(client))
 
 

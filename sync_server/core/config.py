@@ -39,6 +39,10 @@ class ServerSettings:
     session_days: int = 30
     audience: str = "studyteddy-sync"
     limits: ServerLimits = field(default_factory=ServerLimits)
+    # Document files go to this S3-compatible bucket instead of the data directory when set; the
+    # credentials come from the usual AWS_* variables.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
 
     @property
     def blob_dir(self) -> Path:
@@ -51,6 +55,7 @@ class ServerSettings:
             f"{ENV_PREFIX}REDIS_URL": self.redis_url, f"{ENV_PREFIX}SECRET_KEY": self.secret_key,
             f"{ENV_PREFIX}SELF_REGISTRATION": "1" if self.allow_self_registration else "0",
             f"{ENV_PREFIX}ACCESS_TOKEN_SECONDS": str(self.access_token_seconds),
+            f"{ENV_PREFIX}S3_BUCKET": self.s3_bucket or "", f"{ENV_PREFIX}S3_ENDPOINT_URL": self.s3_endpoint_url or "",
         }
 
     @classmethod
@@ -66,7 +71,9 @@ class ServerSettings:
         data_dir = Path(value("DATA_DIR"))
         settings = cls(data_dir=data_dir, database_url=value("DATABASE_URL"), redis_url=value("REDIS_URL"),
                        secret_key=env.get(ENV_PREFIX + "SECRET_KEY") or load_or_create_secret(data_dir),
-                       allow_self_registration=env.get(ENV_PREFIX + "SELF_REGISTRATION") == "1")
+                       allow_self_registration=env.get(ENV_PREFIX + "SELF_REGISTRATION") == "1",
+                       s3_bucket=env.get(ENV_PREFIX + "S3_BUCKET") or None,
+                       s3_endpoint_url=env.get(ENV_PREFIX + "S3_ENDPOINT_URL") or None)
         seconds = env.get(ENV_PREFIX + "ACCESS_TOKEN_SECONDS")
         return replace(settings, access_token_seconds=int(seconds)) if seconds else settings
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as async_redis
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from sync_server.api.deps import Claims, Services, protocol_version
 from sync_server.core.errors import ERROR_RESPONSES
@@ -83,8 +83,10 @@ async def put_blob(sha256: str, request: Request, claims: Claims, services: Serv
     return {"size_bytes": size}
 
 
-@blobs.get("/{sha256}", response_class=FileResponse)
-def get_blob(sha256: str, claims: Claims, services: Services) -> FileResponse:
-    return FileResponse(services.blobs.open_for(claims.user_id, sha256), media_type="application/octet-stream")
-
-
+@blobs.get("/{sha256}", response_class=StreamingResponse,
+           responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes."}})
+def get_blob(sha256: str, claims: Claims, services: Services) -> Response:
+    source = services.blobs.open_for(claims.user_id, sha256)
+    if source.path is not None:
+        return FileResponse(source.path, media_type="application/octet-stream")
+    return StreamingResponse(source.chunks, media_type="application/octet-stream")
