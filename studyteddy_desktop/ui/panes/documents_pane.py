@@ -6,14 +6,13 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QSplitter, QTableView, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMessageBox, QSplitter,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from studyteddy_desktop.config import Settings
-from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome, SearchHitDTO
+from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
@@ -22,14 +21,10 @@ from studyteddy_desktop.ui.change_broadcast import (JOB_DONE, JOB_FAILED, JOB_PR
                                                     ChangeSubscription, broadcaster_for)
 from studyteddy_desktop.ui.documents.card_making import CardMaker
 from studyteddy_desktop.ui.documents.document_detail_view import DocumentDetailView
-from studyteddy_desktop.ui.documents.document_table_model import (
-    DOCUMENT_ROLE,
-    PROBLEM_COLUMN,
-    STATUS_COLUMN,
-    WORKING_STATUSES,
-    DocumentTableModel,
-)
-from studyteddy_desktop.ui.documents.status_delegate import StatusProgressDelegate
+from studyteddy_desktop.ui.documents.search_panel import DocumentSearchPanel
+from studyteddy_desktop.ui.documents.document_table_model import (DOCUMENT_ROLE, PROBLEM_COLUMN, WORKING_STATUSES,
+                                                                 DocumentTableModel)
+from studyteddy_desktop.ui.documents.document_table_view import document_table
 
 if TYPE_CHECKING:
     from studyteddy_desktop.domain.events import WorkerEvent
@@ -52,37 +47,18 @@ class DocumentsPane(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.EditRole)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setItemDelegateForColumn(STATUS_COLUMN, StatusProgressDelegate(self.table))
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Title and the problem text share what is left; a long reason wraps into its tooltip.
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(PROBLEM_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table = document_table(self.proxy)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         self.table.doubleClicked.connect(lambda _index: self._unlock_if_needed())
         self.empty_hint = QLabel(_EMPTY_HINT)
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setWordWrap(True)
 
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search your documents (Ctrl+F), then Enter")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.returnPressed.connect(self.run_search)
-        self.search_box.installEventFilter(self)
-        self.results = QListWidget()
-        self.results.setWordWrap(True)
-        self.results.itemActivated.connect(self._open_result)
-        self.results.hide()
+        self.search = DocumentSearchPanel(services)
+        self.search.passage_requested.connect(self.open_passage)
+        self.search.said.connect(self._say)
+        # The pane's own names for them, as its tests and the window's shortcuts use them.
+        self.search_box, self.results = self.search.search_box, self.search.results
         self.status_line = QLabel()
         self.detail = DocumentDetailView()
         self._pending_reveal: tuple[int, int, int | None] | None = None
@@ -123,12 +99,11 @@ class DocumentsPane(QWidget):
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        find.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
+        find.triggered.connect(self.search.focus_search)
         self.addAction(find)
 
         left = QVBoxLayout()
-        left.addWidget(self.search_box)
-        left.addWidget(self.results, stretch=2)
+        left.addWidget(self.search, stretch=2)
         left.addWidget(self.table, stretch=3)
         left.addWidget(self.empty_hint, stretch=3)
         left_widget = QWidget()
@@ -154,14 +129,6 @@ class DocumentsPane(QWidget):
                                                accepts=self._changed_elsewhere)
         broadcaster_for(services).worker_event.connect(self.on_worker_event)
         self.refresh()
-
-    def eventFilter(self, watched, event) -> bool:
-        # Down in the search box steps into the results, as in a browser's address bar.
-        if (watched is self.search_box and event.type() == QEvent.Type.KeyPress
-                and event.key() == Qt.Key.Key_Down and self.results.isVisible() and self.results.count()):
-            self.results.setFocus()
-            return True
-        return super().eventFilter(watched, event)
 
     # -- loading ----------------------------------------------------------------------
 
@@ -371,32 +338,7 @@ class DocumentsPane(QWidget):
     # -- search -----------------------------------------------------------------------
 
     def run_search(self) -> None:
-        query = self.search_box.text()
-        if not query.strip():
-            self.results.hide()
-            return
-        self._say("Searching… (right after start-up, the first search waits for the model to load)")
-        (BackgroundOp.plain(lambda: self.services.search.search(query, limit=20), parent=self)
-         .success(self._show_results).failure(lambda error: self._say(user_message(error))).run())
-
-    def _show_results(self, hits: list[SearchHitDTO]) -> None:
-        self.results.clear()
-        for hit in hits:
-            where = f" — {hit.page_label}" if hit.page_label else ""
-            snippet = hit.snippet.replace("«", "").replace("»", "")
-            item = QListWidgetItem(f"{hit.document_title}{where}\n{snippet}")
-            item.setData(Qt.ItemDataRole.UserRole, hit)
-            item.setToolTip(hit.text[:600])
-            self.results.addItem(item)
-        self.results.setVisible(True)
-        self._say(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} found." if hits
-                  else "Nothing found. Try other words, or import more documents.")
-        if hits:
-            self.results.setCurrentRow(0)
-
-    def _open_result(self, item: QListWidgetItem) -> None:
-        hit: SearchHitDTO = item.data(Qt.ItemDataRole.UserRole)
-        self.open_passage(hit.document_id, hit.char_start, hit.char_end, hit.page)
+        self.search.run_search()
 
     def open_passage(self, document_id: uuid.UUID, char_start: int, char_end: int, page: int | None) -> bool:
         """Select the document and show the passage highlighted (a search hit, a tutor source)."""
