@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,10 +59,18 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
                         help="let anyone create an account (off by default)")
 
 
+def _terminate(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from sync_server.api.app import LOG_FORMAT
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
+    # SIGTERM (systemd, docker stop, kill) must end like Ctrl+C: through the `finally` that stops the
+    # bundled PostgreSQL and Redis. uvicorn hands a signal it caught back to this handler when it ends.
+    signal.signal(signal.SIGTERM, _terminate)
     # Each migration step is one line at INFO; an admin needs to see only that the schema is current.
     logging.getLogger("alembic").setLevel(logging.INFO if args.verbose else logging.WARNING)
     data_dir = (args.data_dir or _default_data_dir()).expanduser().absolute()
@@ -77,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error.details, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return 0 if args.command in (None, "serve", "worker") else 130
 
 
 def _run(args: argparse.Namespace, data_dir: Path, backends) -> int:

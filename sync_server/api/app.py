@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import redis
@@ -22,6 +23,7 @@ from sync_server.core.security import AccessTokens
 from sync_server.sync.blob_store import BlobStore, S3Blobs
 from sync_server.sync.service import SyncService
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Connections per process: a replica runs `workers` processes, each with this pool (see the admin guide).
 DATABASE_POOL_SIZE = 10
 
@@ -64,5 +66,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
 
 def create_app_from_environment() -> FastAPI:
-    """uvicorn's factory for worker processes: the settings travel in the environment."""
+    """uvicorn's factory for worker processes: the settings, and the log format, travel in the environment."""
+    # A worker process spawned by uvicorn starts with no logging set up: without this, its one line
+    # per request would go nowhere whenever --workers is above 1.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     return create_app(ServerSettings.from_environment())
