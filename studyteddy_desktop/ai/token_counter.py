@@ -36,9 +36,11 @@ class TokenCounter:
     def split_to_fit(self, text: str, max_tokens: int) -> list[str]:
         """Cut an over-long run of text (no sentence breaks) at word-piece boundaries."""
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        # Each read of `offsets` copies all of them out of the tokenizer: read once, not per window.
+        offsets = encoding.offsets
         pieces: list[str] = []
-        for start in range(0, len(encoding.ids), max_tokens):
-            window = encoding.offsets[start:start + max_tokens]
+        for start in range(0, len(offsets), max_tokens):
+            window = offsets[start:start + max_tokens]
             pieces.append(text[window[0][0]:window[-1][1]])
         return pieces or [text]
 

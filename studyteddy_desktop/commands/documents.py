@@ -114,8 +114,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
                 continue
             item.document = outcome.document
             if outcome.resumed:
-                print(f"{item.path.name}: its import was interrupted; going on from where it stopped.",
-                      flush=True)
+                print(f"{item.path.name}: already being imported; following it (an interrupted import goes on "
+                      f"from where it stopped).", flush=True)
             elif outcome.duplicate:
                 item.outcome = f"already imported as “{outcome.document.title}” ({outcome.document.status})"
         _follow(services, [item for item in tracked if item.document and not item.outcome], interactive,

@@ -50,7 +50,8 @@ class ImportOutcome:
     document: DocumentDTO
     duplicate: bool
     job_id: uuid.UUID | None
-    # A duplicate whose indexing never finished (its worker died): it was queued again to go on.
+    # A duplicate whose indexing has not finished (still queued, or its worker died): its job was
+    # queued again, which is harmless if it runs and resumes it if it was interrupted.
     resumed: bool = False
 
 

@@ -19,6 +19,8 @@ OVERLAP_TOKENS = MAX_CHUNK_TOKENS // 10
 PAGE_SEPARATOR = "\n\n"
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Far above any real sentence (a few hundred characters), far below what strains the tokenizer.
+_LONGEST_SPAN = 8_192
 # A sentence ends at . ! ? (or their CJK forms) followed by space and a likely sentence start.
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ0-9])")
 
@@ -127,7 +129,7 @@ class Chunker:
         return chunk
 
     def _segments(self, page: ExtractedPage, offset: int) -> list[Segment]:
-        spans = list(_sentence_spans(page.text))
+        spans = list(_bounded(page.text, _sentence_spans(page.text)))
         counts = self._count([page.text[start:end] for start, end in spans]) if spans else []
         segments: list[Segment] = []
         for (start, end), tokens in zip(spans, counts, strict=True):
@@ -157,6 +159,21 @@ def _sentence_spans(text: str) -> Iterable[tuple[int, int]]:
             yield from _trimmed(paragraph, paragraph_start, cursor, match.start())
             cursor = match.end()
         yield from _trimmed(paragraph, paragraph_start, cursor, len(paragraph))
+
+
+def _bounded(text: str, spans: Iterable[tuple[int, int]]) -> Iterable[tuple[int, int]]:
+    """Spans cut to at most _LONGEST_SPAN characters, at a space where there is one.
+
+    A run of megabytes without a sentence end (a data dump, a scrambled file) would otherwise be
+    tokenized in one piece, and its word-piece offsets alone take gigabytes of the worker's memory.
+    """
+    for start, end in spans:
+        while end - start > _LONGEST_SPAN:
+            cut = text.rfind(" ", start + _LONGEST_SPAN // 2, start + _LONGEST_SPAN)
+            cut = start + _LONGEST_SPAN if cut < 0 else cut
+            yield from _trimmed(text, 0, start, cut)
+            start = cut
+        yield from _trimmed(text, 0, start, end)
 
 
 def _trimmed(paragraph: str, base: int, start: int, end: int) -> Iterable[tuple[int, int]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html.parser
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -30,8 +32,16 @@ class DocxExtractor:
                 root = ElementTree.fromstring(archive.read(entry))
         except ExtractionLimitError:
             raise
-        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError, zlib.error,
+                lzma.LZMAError, NotImplementedError, ValueError) as error:
+            # NotImplementedError (a RuntimeError, so caught before it): a compression method
+            # zipfile does not know; EOFError and the codec errors: an entry cut short or scrambled.
             raise DamagedFileError("This Word document is damaged and cannot be read.",
+                                   details=repr(error)) from error
+        except RuntimeError as error:
+            # Otherwise zipfile's word for an entry with the zip's own encryption flag set.
+            raise DamagedFileError("This Word document is locked inside an encrypted zip and cannot be read. "
+                                   "Open it in Word and save it again without a password.",
                                    details=repr(error)) from error
         paragraphs = ["".join(node.text or "" for node in paragraph.iter(f"{_WORD_NS}t"))
                       for paragraph in root.iter(f"{_WORD_NS}p")]
@@ -68,6 +78,15 @@ class _VisibleText(html.parser.HTMLParser):
             self._hidden -= 1
         if tag == "title":
             self._in_title = False
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        # The standard parser asserts on a keyword it does not know ("<![foo[", or Word's
+        # "<![if !supportLists]>"); browsers skip such a section up to its ">", and so does this.
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
 
     def handle_data(self, data: str) -> None:
         if self._in_title:

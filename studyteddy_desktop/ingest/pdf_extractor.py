@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from studyteddy_desktop.domain.document_errors import (DamagedFileError, ExtractionLimitError,
-                                                       PasswordRequiredError, WrongPasswordError)
+                                                       PasswordRequiredError, UnsupportedFileTypeError,
+                                                       WrongPasswordError)
 from studyteddy_desktop.ingest.extracted_document import DocumentInfo, ExtractedPage, ExtractionLimits
 from studyteddy_desktop.ingest.text_normalizer import normalize_text
 
 # pypdf warns once per font when fontTools is missing, and about every small syntax slip;
 # none of it is the student's business.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_DAMAGED = ("This PDF is damaged or incomplete and cannot be read. "
+            "If it was downloaded, try downloading it again.")
 
 
 class PdfExtractor:
@@ -22,20 +26,22 @@ class PdfExtractor:
 
     def __init__(self, path: Path, *, password: str | None, limits: ExtractionLimits) -> None:
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+        from pypdf.errors import DependencyError
 
         try:
             self._reader = PdfReader(path, strict=False)
             if self._reader.is_encrypted:
                 self._unlock(password)
             self._page_count = len(self._reader.pages)
-        except (PasswordRequiredError, WrongPasswordError):
+        except (PasswordRequiredError, WrongPasswordError, MemoryError, FileNotFoundError):
             raise
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                RecursionError, OSError) as error:
-            raise DamagedFileError(
-                "This PDF is damaged or incomplete and cannot be read. "
-                "If it was downloaded, try downloading it again.", details=repr(error)) from error
+        except DependencyError as error:
+            raise _aes_unsupported(error) from error
+        except Exception as error:
+            # pypdf parses untrusted bytes in pure Python: a hostile file can make it raise almost
+            # anything (ZeroDivisionError from a zero key length, NotImplementedError from an
+            # unknown filter...), and each of them means the same thing to the student.
+            raise DamagedFileError(_DAMAGED, details=repr(error)) from error
         if self._page_count > limits.max_pages:
             raise ExtractionLimitError(
                 f"This PDF has {self._page_count:,} pages; Study Teddy reads at most "
@@ -63,10 +69,23 @@ class PdfExtractor:
         return DocumentInfo(self.format_name, self.mime_type, self._page_count, paged=True, title=title)
 
     def pages(self) -> Iterator[ExtractedPage]:
-        for index, page in enumerate(self._reader.pages):
+        from pypdf.errors import DependencyError
+
+        for index in range(self._page_count):
             try:
-                raw = page.extract_text() or ""
+                raw = self._reader.pages[index].extract_text() or ""
+            except DependencyError as error:
+                # AES-128 opens with an empty password without AES; only its pages need it. Every
+                # page would come out blank, and the document would pass for a scan.
+                raise _aes_unsupported(error) from error
             except Exception:  # one broken page must not lose the rest of the document
                 logging.getLogger(__name__).warning("Page %d could not be read", index + 1)
                 raw = ""
             yield ExtractedPage(number=index + 1, text=normalize_text(raw))
+
+
+def _aes_unsupported(error: Exception) -> UnsupportedFileTypeError:
+    # pypdf decrypts AES only with a cryptography package this installation does not have.
+    return UnsupportedFileTypeError(
+        "This PDF is locked with AES encryption, which Study Teddy cannot open yet. "
+        "Open it in a PDF viewer and save or print it as a new, unprotected PDF.", details=repr(error))

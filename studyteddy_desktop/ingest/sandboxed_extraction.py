@@ -82,6 +82,8 @@ class SandboxedExtraction:
         self._child: subprocess.Popen[bytes] | None = None
         self._deadline = 0.0
         self._info: DocumentInfo | None = None
+        self._error_tail = b""
+        self._error_reader: threading.Thread | None = None
 
     def __enter__(self) -> SandboxedExtraction:
         self._child = _spare_child.take()
@@ -92,6 +94,10 @@ class SandboxedExtraction:
         self._deadline = time.monotonic() + self.limits.max_seconds
         # Drain the pipe on a thread, so the child never waits on a slow consumer.
         threading.Thread(target=self._read_messages, name="extraction-reader", daemon=True).start()
+        # And stderr: pypdf logs about 2 KB per page for a font encoding it does not know, so a
+        # long PDF filled the pipe, and the child waited on it until the time limit stopped it.
+        self._error_reader = threading.Thread(target=self._read_errors, name="extraction-errors", daemon=True)
+        self._error_reader.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -99,6 +105,8 @@ class SandboxedExtraction:
             self._child.kill()
         if self._child is not None:
             self._child.wait()
+            if self._error_reader is not None:
+                self._error_reader.join(timeout=5)
             for stream in (self._child.stdout, self._child.stderr):
                 if stream is not None:
                     stream.close()
@@ -112,6 +120,11 @@ class SandboxedExtraction:
                 continue
         self._messages.put(_END)
 
+    def _read_errors(self) -> None:
+        assert self._child is not None and self._child.stderr is not None
+        while chunk := self._child.stderr.read1(65536):
+            self._error_tail = (self._error_tail + chunk)[-4000:]
+
     def _next_message(self) -> dict:
         remaining = self._deadline - time.monotonic()
         try:
@@ -124,7 +137,9 @@ class SandboxedExtraction:
         if message is _END:
             assert self._child is not None
             code = self._child.wait()
-            error_output = self._child.stderr.read().decode("utf-8", "replace")[-2000:] if self._child.stderr else ""
+            if self._error_reader is not None:
+                self._error_reader.join(timeout=5)
+            error_output = self._error_tail.decode("utf-8", "replace")[-2000:]
             raise DamagedFileError(
                 "Reading this file crashed the reader" + (f" (signal {-code})" if code < 0 else "")
                 + ". The file is probably damaged.", details=error_output)

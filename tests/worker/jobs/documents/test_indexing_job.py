@@ -64,7 +64,8 @@ def test_importing_the_same_file_twice_indexes_it_once(library, tmp_path):
     copy = tmp_path / "renamed copy.pdf"
     copy.write_bytes(pdf.read_bytes())
     second = library.import_file(copy)
-    assert second.duplicate and second.document.id == first.document.id and second.job_id is None
+    # Still queued: the second import follows the first one's job instead of starting another.
+    assert second.duplicate and second.document.id == first.document.id and second.job_id == first.job_id
     assert [d.id for d in library.list_documents()].count(first.document.id) == 1
     assert not any(d.original_filename == "renamed copy.pdf" for d in library.list_documents())
 
