@@ -23,6 +23,17 @@ def test_back_up_now_lists_the_backup_with_date_reason_and_size(qtbot, profile):
     assert box.table.item(0, 2).text().endswith("KB")
     assert box.table.item(0, 0).toolTip() == profile.backups.list()[0].id
     assert box.back_up_button.isEnabled()
+    assert box.message_label.text().startswith("Backed up")
+
+
+def test_a_backup_made_elsewhere_replaces_the_no_backups_note(qtbot, profile):  # noqa: F811
+    box = BackupsBox(profile)
+    qtbot.addWidget(box)
+    qtbot.waitUntil(lambda: box.message_label.text() == "No backups yet.", timeout=10_000)
+    profile.backups.back_up_now()  # the day's first start, or `studyteddy backup create`
+    box.refresh()
+    qtbot.waitUntil(lambda: box.table.rowCount() == 1, timeout=10_000)
+    assert box.message_label.text().startswith("1 backup kept")
 
 
 def test_restore_asks_first_and_then_brings_the_backup_back(

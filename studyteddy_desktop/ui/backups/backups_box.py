@@ -40,6 +40,7 @@ class BackupsBox(QGroupBox):
         super().__init__("Backups", parent)
         self.services = services
         self._backups: list[BackupInfo] = []
+        self._summary = ""
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Made", "Why", "Size"])
         self.table.verticalHeader().hide()
@@ -97,8 +98,14 @@ class BackupsBox(QGroupBox):
             size = QTableWidgetItem(human_size(info.size_bytes))
             size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, 2, size)
-        if not self._backups:
-            self.message_label.setText("No backups yet.")
+        total = human_size(sum(info.size_bytes for info in self._backups))
+        count = len(self._backups)
+        summary = (f"{count} backup{'s' if count != 1 else ''} kept ({total}); select one to restore it."
+                   if self._backups else "No backups yet.")
+        # The outcome of what the student just did stays until they do something else.
+        if not self._busy and self.message_label.text() in ("", self._summary):
+            self.message_label.setText(summary)
+        self._summary = summary
         self._update_buttons()
 
     def selected(self) -> BackupInfo | None:
