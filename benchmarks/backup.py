@@ -31,6 +31,7 @@ from study_corpus import pdf_with_pages, sentences  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks.machine_cpu import cpu_name  # noqa: E402
 from studyteddy_desktop.assembly import open_services  # noqa: E402
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
@@ -38,15 +39,6 @@ from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
 from studyteddy_desktop.services.backups.postgres_dump import PostgresTools  # noqa: E402
 
 PAGES_PER_DOCUMENT, CHUNKS_PER_PAGE, REVIEWS_PER_CARD = 20, 3, 10
-
-
-def cpu_name() -> str:
-    try:
-        listing = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return next((line.split(":", 1)[1].strip() for line in listing.splitlines()
-                 if line.startswith("Model name")), "unknown")
 
 
 def build_cards(services: AppServices, cards: int) -> None:

@@ -15,7 +15,6 @@ import argparse
 import collections
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.machine_cpu import cpu_name  # noqa: E402
 from studyteddy_desktop.domain.document_errors import DocumentProblem  # noqa: E402
 from studyteddy_desktop.ingest.extracted_document import ExtractionLimits  # noqa: E402
 from tests.ingest.hostile_files import (EXTENSIONS, FORMATS, HostileFile, build_seeds,  # noqa: E402
@@ -30,15 +30,6 @@ from tests.ingest.hostile_files import (EXTENSIONS, FORMATS, HostileFile, build_
 
 FINAL_STATUSES = {"ready", "failed", "no_text", "needs_password", "cancelled"}
 PIPELINE_MAX_BYTES = 256 * 1024
-
-
-def cpu_name() -> str:
-    try:
-        listing = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return next((line.split(":", 1)[1].strip() for line in listing.splitlines()
-                 if line.startswith("Model name")), "unknown")
 
 
 class Pipeline:

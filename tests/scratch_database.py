@@ -1,4 +1,4 @@
-"""A brand-new database on the session's server, upgraded to head and dropped afterwards."""
+"""A brand-new database on the session's server, upgraded to head (or a given revision) and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from studyteddy_desktop.db.migrate import upgrade_to_head
+from alembic import command
+
+from studyteddy_desktop.db.migrate import alembic_config, upgrade_to_head
 
 
 @contextlib.contextmanager
-def migrated_database(engine: sa.Engine, prefix: str, **engine_options) -> Iterator[sa.Engine]:
+def migrated_database(engine: sa.Engine, prefix: str, *, revision: str | None = None,
+                      **engine_options) -> Iterator[sa.Engine]:
+    """A fresh database at head, or at `revision` (to test an upgrade from there)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
                              poolclass=sa.NullPool)
@@ -20,7 +24,11 @@ def migrated_database(engine: sa.Engine, prefix: str, **engine_options) -> Itera
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     fresh = sa.create_engine(engine.url.set(database=name), **engine_options)
     try:
-        upgrade_to_head(fresh)
+        if revision is None:
+            upgrade_to_head(fresh)
+        else:
+            with fresh.begin() as connection:
+                command.upgrade(alembic_config(connection), revision)
         yield fresh
     finally:
         fresh.dispose()

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from studyteddy_desktop.db.migrate import alembic_config, upgrade_to_head
-
-
-@contextlib.contextmanager
-def _database_at(engine: sa.Engine, revision: str) -> Iterator[sa.Engine]:
-    name = f"owner_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    fresh = sa.create_engine(engine.url.set(database=name), poolclass=sa.NullPool)
-    try:
-        with fresh.begin() as connection:
-            command.upgrade(alembic_config(connection), revision)
-        yield fresh
-    finally:
-        fresh.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+from studyteddy_desktop.db.migrate import upgrade_to_head
+from tests.scratch_database import migrated_database
 
 
 def test_the_schema_refuses_a_second_owner(migrated_engine):
@@ -47,7 +26,7 @@ def test_the_schema_refuses_a_second_owner(migrated_engine):
 
 def test_the_upgrade_makes_the_oldest_profile_the_owner_of_everything_a_split_left(engine):
     first, second = uuid.uuid4(), uuid.uuid4()
-    with _database_at(engine, "0006_append_only_reviews") as old:
+    with migrated_database(engine, "owner", revision="0006_append_only_reviews", poolclass=sa.NullPool) as old:
         with old.begin() as connection:
             # Two profiles made in one instant on first launch, the oldest by id tie-break.
             connection.execute(sa.text(
