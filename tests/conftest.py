@@ -20,6 +20,11 @@ from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
 from studyteddy_desktop.services.core.database import Database  # noqa: E402
+from studyteddy_desktop.ui.singleton_refcounts import keep_singletons_alive  # noqa: E402
+
+# pytest-qt makes its own QApplication, not through create_application(): a whole suite of signals
+# would otherwise drain True's reference count on Python 3.11 (see ui/singleton_refcounts.py).
+keep_singletons_alive()
 
 # Spaces and non-ASCII in every test's data path, as on many students' machines.
 DATA_DIR_NAME = "Study Teddy dätä ✎"

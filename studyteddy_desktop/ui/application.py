@@ -15,6 +15,7 @@ from studyteddy_desktop.config import Settings
 from studyteddy_desktop.ui.app_controller import AppController
 from studyteddy_desktop.ui.app_icon import app_icon
 from studyteddy_desktop.ui.main_window import MainWindow
+from studyteddy_desktop.ui.singleton_refcounts import keep_singletons_alive
 from studyteddy_desktop.ui.startup_trace import exit_when_ready, trace
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    # Before any signal is emitted: otherwise quitting can crash in the interpreter's finalisation.
+    keep_singletons_alive()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
