@@ -17,8 +17,9 @@ class Limit:
     window_s: int
 
 
-# Per address: a classroom behind one school router signs in together, so this is generous.
-LOGIN_PER_ADDRESS = Limit("login-address", 60, 60)
+# Per address: a whole school behind one router signs in on the first morning (1,000 students in a
+# few minutes), so this is generous; the per-account limits below are what stop guessing.
+LOGIN_PER_ADDRESS = Limit("login-address", 300, 60)
 # Per account and address: one machine guessing one student's password.
 LOGIN_PER_ACCOUNT_AND_ADDRESS = Limit("login-account-address", 8, 60)
 # Per account from anywhere: many machines guessing one password are slowed, not stopped for good;
