@@ -6,6 +6,8 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from sync_server.sync.lag import SYNC_LAG
+
 if TYPE_CHECKING:
     from sync_server.api.deps import ServerServices
 
@@ -52,7 +54,7 @@ REQUEST_METRICS = RequestMetrics()
 
 
 def render_metrics(services: ServerServices) -> str:
-    lines = REQUEST_METRICS.render()
+    lines = REQUEST_METRICS.render() + SYNC_LAG.render()
     try:
         depth = int(services.redis.llen(HUEY_QUEUE_KEY))
     except Exception:

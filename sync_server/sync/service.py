@@ -23,6 +23,7 @@ from studyteddy_desktop.domain.sync_merge import (
 from studyteddy_desktop.services.core.database import Database
 from sync_server.core.config import ServerLimits
 from sync_server.core.errors import ApiError
+from sync_server.sync.lag import SYNC_LAG
 from sync_server.sync.schemas import (
     CollectionSummary,
     ConflictCopyOut,
@@ -145,10 +146,14 @@ class SyncService:
         limit = max(1, min(limit, self.limits.max_pull_page))
         with self.database.unit_of_work() as session:
             records = session.execute(sa.select(SyncRecord.collection, SyncRecord.record_id, SyncRecord.server_seq,
-                                                SyncRecord.state)
+                                                SyncRecord.state,
+                                                sa.func.extract("epoch", sa.func.now() - SyncRecord.updated_at)
+                                                .label("waited_s"))
                                       .where(SyncRecord.user_id == user_id, SyncRecord.server_seq > cursor)
                                       .order_by(SyncRecord.server_seq).limit(limit + 1)).all()
             page = records[:limit]
+            for record in page:
+                SYNC_LAG.observe(float(record.waited_s))
             return PullResponse(records=[record_out(record) for record in page],
                                 cursor=page[-1].server_seq if page else cursor, more=len(records) > limit)
 

@@ -72,8 +72,12 @@ def test_a_change_pushed_through_one_replica_is_pulled_through_another_and_annou
     with replicas[1].client(phone["access_token"]) as client:
         records, cursor = _pull_all(client)
         summary = client.get("/v1/sync/summary").json()
+        metrics = client.get("/metrics").text
     assert records[("cards", "card1")]["values"] == {"front": "What is osmosis?", "back": "Water crossing a membrane."}
     assert cursor == pushed.json()["cursor"] == summary["cursor"]
+    # The replica that delivered the records counted how long they had waited for this device.
+    delivered = [line for line in metrics.splitlines() if line.startswith("studyteddy_sync_lag_seconds_count")]
+    assert delivered and int(delivered[0].split()[-1]) >= 3
     assert {name: entry["count"] for name, entry in summary["collections"].items()} == {
         "decks": 1, "cards": 1, "review_logs": 1}
 
