@@ -1,4 +1,11 @@
-"""A labelled question set for the tutor: study documents by page, questions they answer, and ones they do not."""
+"""Labelled questions for the tutor: study documents by page, questions they answer, and ones they do not.
+
+Two sets over the same documents. TUNING_QUESTIONS are the ones GROUNDED_SIMILARITY
+(worker/jobs/tutor/tutor_answer_job.py) was chosen on; HELD_OUT_QUESTIONS were written afterwards,
+before any of their scores were seen, and must never be used to move the threshold, so that they
+still say how it does on questions it was not fitted to. The held-out unanswerable questions
+include near misses: on the documents' subjects, but about something the pages do not cover.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +85,7 @@ class LabelledQuestion:
     page: int | None = None
 
 
-QUESTIONS: list[LabelledQuestion] = [
+TUNING_QUESTIONS: list[LabelledQuestion] = [
     LabelledQuestion("Why can oxygen cross the cell membrane without a transport protein?", "Cell Biology Lecture 3", 1),
     LabelledQuestion("What does cholesterol do in the membrane?", "Cell Biology Lecture 3", 1),
     LabelledQuestion("What happens to a red blood cell in a hypotonic solution?", "Cell Biology Lecture 3", 2),
@@ -113,4 +120,45 @@ QUESTIONS: list[LabelledQuestion] = [
     LabelledQuestion("What is the time complexity of quicksort?", None),
     LabelledQuestion("Who painted the ceiling of the Sistine Chapel?", None),
     LabelledQuestion("How do vaccines train the immune system?", None),
+]
+
+_CELLS, _WAR, _HEAT, _ECONOMY = list(DOCUMENTS)
+
+HELD_OUT_QUESTIONS: list[LabelledQuestion] = [
+    LabelledQuestion("Which proteins form pores that let specific ions through the membrane?", _CELLS, 1),
+    LabelledQuestion("How does glucose get across the cell membrane?", _CELLS, 1),
+    LabelledQuestion("What is crenation?", _CELLS, 2),
+    LabelledQuestion("Why do plant cells become turgid in a hypotonic solution?", _CELLS, 2),
+    LabelledQuestion("What is the final electron acceptor in aerobic respiration?", _CELLS, 3),
+    LabelledQuestion("Where in the cell does glycolysis happen?", _CELLS, 3),
+    LabelledQuestion("When and where was Archduke Franz Ferdinand assassinated?", _WAR, 1),
+    LabelledQuestion("Which countries made up the Triple Alliance?", _WAR, 1),
+    LabelledQuestion("What happened at the First Battle of the Marne?", _WAR, 2),
+    LabelledQuestion("How many British soldiers were killed on the first day of the Somme?", _WAR, 2),
+    LabelledQuestion("What was the Zimmermann Telegram?", _WAR, 3),
+    LabelledQuestion("Which treaty did Russia sign to leave the war?", _WAR, 3),
+    LabelledQuestion("What does temperature measure?", _HEAT, 1),
+    LabelledQuestion("What are the ways heat can be transferred?", _HEAT, 1),
+    LabelledQuestion("Why does a gas cool when it expands adiabatically?", _HEAT, 2),
+    LabelledQuestion("What stays constant in an isobaric process?", _HEAT, 2),
+    LabelledQuestion("How do you calculate the Carnot efficiency?", _HEAT, 3),
+    LabelledQuestion("Why does a refrigerator need work input?", _HEAT, 3),
+    LabelledQuestion("What does gross domestic product measure?", _ECONOMY, 1),
+    LabelledQuestion("Why does real GDP use a base year's prices?", _ECONOMY, 1),
+    LabelledQuestion("What is demand-pull inflation?", _ECONOMY, 2),
+    LabelledQuestion("How is inflation usually measured?", _ECONOMY, 2),
+    LabelledQuestion("What do central banks mainly use to conduct monetary policy?", _ECONOMY, 3),
+    LabelledQuestion("How is fiscal policy different from monetary policy?", _ECONOMY, 3),
+    LabelledQuestion("What is the function of ribosomes in a cell?", None),
+    LabelledQuestion("How do chloroplasts carry out photosynthesis?", None),
+    LabelledQuestion("What caused the Second World War?", None),
+    LabelledQuestion("Who won the Battle of Waterloo?", None),
+    LabelledQuestion("What is Ohm's law?", None),
+    LabelledQuestion("What is the speed of light in a vacuum?", None),
+    LabelledQuestion("How does a supply curve shift when a new technology lowers costs?", None),
+    LabelledQuestion("How do I change a flat bicycle tyre?", None),
+    LabelledQuestion("What happens at the end of Romeo and Juliet?", None),
+    LabelledQuestion("How do you solve a quadratic equation?", None),
+    LabelledQuestion("What is the tallest mountain in Africa?", None),
+    LabelledQuestion("How do I write a cover letter for a job application?", None),
 ]
