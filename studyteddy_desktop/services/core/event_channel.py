@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict
 
 import redis
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 STREAM = "studyteddy:events"
 # Enough for a long document's progress and a long answer's tokens; older entries are trimmed.
 _MAX_EVENTS = 10_000
+# A read that waits longer than the socket allows would look like Redis gone; long waits loop instead.
+_SOCKET_TIMEOUT_S = 5
+_LONGEST_BLOCK_S = 3.0
 
 
 class EventPublisher:
@@ -60,19 +64,27 @@ class EventSubscription:
 
     def next_event(self, timeout: float) -> WorkerEvent | None:
         """The next event, or None after `timeout`; ServiceUnavailableError when Redis goes away."""
-        if not self._pending:
+        deadline = time.monotonic() + timeout
+        while not self._pending:
+            remaining = deadline - time.monotonic()
+            # Each wait stays inside the socket's timeout, which tells a quiet channel from a dead Redis.
+            block_s = min(max(remaining, 0.001), _LONGEST_BLOCK_S)
             try:
-                batches = self._client.xread({STREAM: self._last_id}, count=100,
-                                             block=max(1, int(timeout * 1000)))
+                batches = self._client.xread({STREAM: self._last_id}, count=100, block=int(block_s * 1000) or 1)
             except (redis.RedisError, OSError) as error:
                 raise ServiceUnavailableError(f"The worker event channel was interrupted: {error}") from error
-            for _stream, entries in batches or ():
-                for entry_id, fields in entries:
-                    self._last_id = entry_id
-                    raw = fields.get(b"event") or fields.get("event")
-                    if raw is not None:
-                        self._pending.append(WorkerEvent.from_json(raw))
+            self._take(batches)
+            if remaining <= _LONGEST_BLOCK_S:
+                break
         return self._pending.pop(0) if self._pending else None
+
+    def _take(self, batches) -> None:
+        for _stream, entries in batches or ():
+            for entry_id, fields in entries:
+                self._last_id = entry_id
+                raw = fields.get(b"event") or fields.get("event")
+                if raw is not None:
+                    self._pending.append(WorkerEvent.from_json(raw))
 
     def close(self) -> None:
         try:
@@ -83,4 +95,4 @@ class EventSubscription:
 
 def open_event_subscription(redis_url: str) -> EventSubscription:
     """The door the UI and the CLI use, so neither touches Redis itself."""
-    return EventSubscription(redis.Redis.from_url(redis_url, socket_timeout=5))
+    return EventSubscription(redis.Redis.from_url(redis_url, socket_timeout=_SOCKET_TIMEOUT_S))
