@@ -20,6 +20,33 @@ log = logging.getLogger(__name__)
 
 ProgressReporter = Callable[[float, str], None]
 JobHandler = Callable[[JobDTO, ProgressReporter], dict[str, Any]]
+# A job that lost a server this often fails: a full disk looks like an outage too, and every
+# claim counts (a killed worker's job is claimed again by the next one).
+_RUNS_THROUGH_OUTAGES = 20
+
+
+def broke_off_for_lost_server(job: JobDTO, error: BaseException) -> bool:
+    """Whether the job stopped only because PostgreSQL or Redis went away (they restart in seconds), so it
+    may run again."""
+    return job.attempts < _RUNS_THROUGH_OUTAGES and lost_a_server(error)
+
+
+def lost_a_server(error: BaseException) -> bool:
+    """Whether the error, or one it came from, is PostgreSQL or Redis gone away (or out of disk)."""
+    import redis
+    import sqlalchemy.exc
+
+    from studyteddy_desktop.services.core.database import database_outage
+
+    cause: BaseException | None = error
+    for _depth in range(10):
+        if cause is None:
+            return False
+        if (isinstance(cause, sqlalchemy.exc.DBAPIError) and database_outage(cause) is not None) \
+                or isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def run_worker_self_check(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
@@ -51,6 +78,8 @@ def run_document_index(job: JobDTO, report: ProgressReporter) -> dict[str, Any]:
     except DocumentProblem:
         raise
     except Exception as error:
+        if broke_off_for_lost_server(job, error):
+            raise  # the job runs again once the server is back, and resumes the document
         try:
             indexer.give_up(document_id, error)
         except Exception:

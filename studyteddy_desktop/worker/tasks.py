@@ -10,11 +10,13 @@ import uuid
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import WorkerEvent
 from studyteddy_desktop.domain.job_queue import SECRET_PAYLOAD_KEY, TaskName
-from studyteddy_desktop.worker.job_handlers import JOB_FOLLOW_UPS, handler_for
+from studyteddy_desktop.worker.job_handlers import (JOB_FOLLOW_UPS, broke_off_for_lost_server, handler_for,
+                                                     lost_a_server)
 from studyteddy_desktop.worker.queue import worker_task
 from studyteddy_desktop.worker.worker_context import current_context
 
 log = logging.getLogger(__name__)
+_SERVER_RETURN_WAIT_S = 300
 
 
 @worker_task(TaskName.PING, keeps_result=True)
@@ -65,9 +67,12 @@ def _run_claimed(context, job, job_id: str, about: dict) -> str:
 
     try:
         result = handler_for(job.kind)(job, report)
-    except StudyTeddyError as error:
-        return _fail(context, job, job_id, error.message, about)
     except Exception as error:
+        # Checked first: the service layer reports a lost server as a StudyTeddyError.
+        if broke_off_for_lost_server(job, error):
+            return _hand_back(context, job, job_id)
+        if isinstance(error, StudyTeddyError):
+            return _fail(context, job, job_id, error.message, about)
         log.exception("Job %s (%s) crashed", job_id, job.kind)
         return _fail(context, job, job_id, _crash_message(error), about)
     context.jobs.complete(job.id, result)
@@ -75,12 +80,34 @@ def _run_claimed(context, job, job_id: str, about: dict) -> str:
     return "done"
 
 
+def _hand_back(context, job, job_id: str) -> str:
+    """PostgreSQL or Redis went away mid-job: once both answer again, queue the job again (it resumes)."""
+    log.warning("Job %s (%s) lost a server; it runs again once the server is back", job_id, job.kind)
+    deadline = time.monotonic() + _SERVER_RETURN_WAIT_S
+    while True:
+        try:
+            context.jobs.release(job.id)
+            return "requeued"
+        except Exception as error:
+            if not lost_a_server(error) or time.monotonic() > deadline:
+                # Left running: only the next worker's startup reaper runs it again.
+                log.exception("Job %s (%s) could not be queued again", job_id, job.kind)
+                return "failed"
+        time.sleep(1.0)
+
+
 def _fail(context, job, job_id: str, message: str, about: dict) -> str:
-    try:
-        context.jobs.fail(job.id, message)
-    except Exception:
-        # The database is gone too: the next worker's startup reaper runs the job again.
-        log.exception("Job %s (%s) could not be marked failed", job_id, job.kind)
+    deadline = time.monotonic() + _SERVER_RETURN_WAIT_S
+    while True:
+        try:
+            context.jobs.fail(job.id, message)
+            break
+        except Exception as error:
+            # Left running, this worker would skip the job on every redelivery: wait for the server.
+            if not lost_a_server(error) or time.monotonic() > deadline:
+                log.exception("Job %s (%s) could not be marked failed", job_id, job.kind)
+                break
+        time.sleep(1.0)
     context.publisher.publish(WorkerEvent(kind="job.failed", job_id=job_id, message=message, data=about))
     return "failed"
 

@@ -97,6 +97,24 @@ class JobService:
             session.flush()
             return _to_dto(job)
 
+    def release(self, job_id: uuid.UUID) -> None:
+        """Queue again a job this worker claimed but could not finish through no fault of the job.
+
+        This worker skips a job it holds as running (a duplicate delivery), so one left running by
+        it would never run again while it lives.
+        """
+        with self.database.unit_of_work() as session:
+            job = JobRepository(session).get(job_id, for_update=True)
+            if job is None:
+                return
+            if job.state == JobState.RUNNING and job.worker_token == self.worker_token:
+                job.state = JobState.QUEUED
+                job.worker_token = None
+            elif job.state != JobState.QUEUED:
+                return  # finished, or another worker took it over
+        # Also for a job an earlier try left queued: its enqueue may be what failed (Redis was down).
+        self.enqueue(job_id)
+
     def report_progress(self, job_id: uuid.UUID, progress: float, message: str | None = None) -> None:
         with self.database.unit_of_work() as session:
             job = JobRepository(session).get(job_id, for_update=True)
