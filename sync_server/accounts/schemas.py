@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_server.core.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
 Role = Literal["student", "teacher", "admin"]
+# A password being set: the schema states the length rule the server enforces, so a client knows it up front.
+NEW_PASSWORD = {"min_length": MIN_PASSWORD_LENGTH, "max_length": MAX_PASSWORD_LENGTH}
+# A new account's login: the characters the server accepts (accounts/administration.py checks the same).
+NEW_LOGIN = {"pattern": r"^[A-Za-z0-9._@+-]{3,254}$", "min_length": 3, "max_length": 254}
 
 
 class _Strict(BaseModel):
@@ -34,14 +40,14 @@ class TokenPair(BaseModel):
 
 
 class RegisterRequest(_Strict):
-    login: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
+    login: str = Field(**NEW_LOGIN)
+    password: str = Field(**NEW_PASSWORD)
     display_name: str = Field(min_length=1, max_length=120)
 
 
 class PasswordChange(_Strict):
     current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(**NEW_PASSWORD)
     end_other_sessions: bool = True
 
 
@@ -54,10 +60,10 @@ class AccountPublic(BaseModel):
 
 
 class AccountCreate(_Strict):
-    login: str = Field(min_length=3, max_length=254)
+    login: str = Field(**NEW_LOGIN)
     display_name: str = Field(min_length=1, max_length=120)
     role: Role = "student"
-    password: str | None = Field(default=None, max_length=256)
+    password: str | None = Field(default=None, **NEW_PASSWORD)
     classes: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -74,7 +80,7 @@ class RosterReport(BaseModel):
 
 
 class PasswordReset(_Strict):
-    new_password: str | None = Field(default=None, max_length=256)
+    new_password: str | None = Field(default=None, **NEW_PASSWORD)
 
 
 class SessionPublic(BaseModel):

@@ -13,13 +13,11 @@ from studyteddy_desktop.services.core.database import Database
 from sync_server.accounts.administration import AccountAdministration
 from sync_server.accounts.sessions import SessionService
 from sync_server.core.config import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, ServerSettings
-from sync_server.core.errors import ApiError, unauthorized
+from sync_server.core.errors import PROTOCOL_HEADER, ApiError, unauthorized
 from sync_server.core.rate_limit import RateLimiter
 from sync_server.core.security import AccessClaims, AccessTokens
 from sync_server.sync.blob_store import BlobStore
 from sync_server.sync.service import SyncService
-
-PROTOCOL_HEADER = "Study-Teddy-Protocol"
 
 
 @dataclass
@@ -86,18 +84,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def protocol_version(version: Annotated[int | None, Header(alias=PROTOCOL_HEADER,
-                                                           description="The sync protocol the client speaks.")] = None
-                     ) -> int:
-    if version is None:
-        raise ApiError(426, "update_needed", f"This client did not say which sync protocol it speaks: send the "
-                                             f"{PROTOCOL_HEADER} header ({MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}), "
-                                             f"or update the app.")
-    if version < MIN_PROTOCOL_VERSION:
-        raise ApiError(426, "update_needed", f"This Study Teddy is too old for this server (protocol {version or 0}; "
-                                             f"the server needs {MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}). "
-                                             f"Update the app, then sync again.")
-    if version > PROTOCOL_VERSION:
-        raise ApiError(426, "server_too_old", f"The server speaks protocol {PROTOCOL_VERSION}, older than this app's "
-                                              f"{version}: ask the admin to update the server.")
+def protocol_version(version: Annotated[int, Header(alias=PROTOCOL_HEADER, ge=MIN_PROTOCOL_VERSION, le=PROTOCOL_VERSION,
+                                                   description="The sync protocol the client speaks; a missing or "
+                                                               "unsupported one answers 426.")]) -> int:
+    # Out of range or missing fails validation, which answers with protocol_refusal's 426.
     return version

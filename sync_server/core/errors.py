@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,7 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sync_server.core.config import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+
 log = logging.getLogger(__name__)
+PROTOCOL_HEADER = "Study-Teddy-Protocol"
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
 
 class ErrorBody(BaseModel):
@@ -42,6 +47,42 @@ def unauthorized(message: str = "Sign in again.") -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def protocol_refusal(version: str | None) -> ApiError:
+    """Why a client's protocol header is refused: "update needed", never a merge it would get wrong."""
+    spoken = int(version) if version is not None and version.strip().lstrip("-").isdigit() else None
+    if spoken is not None and spoken > PROTOCOL_VERSION:
+        return ApiError(426, "server_too_old", f"The server speaks protocol {PROTOCOL_VERSION}, older than this app's "
+                                               f"{spoken}: ask the admin to update the server.")
+    if spoken is not None:
+        return ApiError(426, "update_needed", f"This Study Teddy is too old for this server (protocol {spoken}; "
+                                              f"the server needs {MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}). "
+                                              f"Update the app, then sync again.")
+    return ApiError(426, "update_needed", f"This client did not say which sync protocol it speaks: send the "
+                                          f"{PROTOCOL_HEADER} header ({MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}), "
+                                          f"or update the app.")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the schema declares for this path, for a 405's Allow header.
+
+    Starlette's own names only the first route whose path matched, so a path served by two routes
+    (a blob's GET and PUT) would advertise half of what a client may do.
+    """
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods.update(method.upper() for method in operations if method.upper() in _HTTP_METHODS)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _is_protocol_header(problem: dict) -> bool:
+    location = tuple(problem.get("loc", ()))
+    return len(location) >= 2 and location[0] == "header" and str(location[1]).lower() == PROTOCOL_HEADER.lower()
+
+
 def _body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 
@@ -57,14 +98,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(error.code, error.message), status_code=error.status, headers=error.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(error.status_code, "error")
         message = error.detail if isinstance(error.detail, str) else "The request could not be handled."
-        return JSONResponse(_body(code, message), status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+        return JSONResponse(_body(code, message), status_code=error.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # The protocol header is declared exactly (required, MIN..MAX) but a client outside it is answered
+        # as the protocol promises, 426 "update needed", before anything else about its request.
+        if any(_is_protocol_header(problem) for problem in error.errors()):
+            refusal = protocol_refusal(request.headers.get(PROTOCOL_HEADER))
+            return JSONResponse(_body(refusal.code, refusal.message), status_code=refusal.status)
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
         message = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "Invalid input."))

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from studyteddy_desktop.domain.hybrid_clock import HybridTimestamp, InvalidTimestampError
+from studyteddy_desktop.domain.sync_merge import COLLECTIONS
 
 FIELD_NAME = r"^[a-z_][a-z0-9_]{0,63}$"
 RECORD_ID = r"^[A-Za-z0-9_-]{1,64}$"
 COLLECTION = r"^[a-z_]{1,32}$"
+# The encoded hybrid timestamp (ASCII digits: JSON Schema's \d is ASCII where Python's is not).
+STAMP = r"^[0-9]{13}-[0-9a-f]{6}-[0-9a-f]{16}$"
+FieldName = Annotated[str, StringConstraints(pattern=FIELD_NAME)]
+Stamp = Annotated[str, StringConstraints(pattern=STAMP)]
 
 
 def _stamp(value: str | None) -> str | None:
@@ -28,20 +33,32 @@ class FieldWriteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     value: Any = Field(description="Any JSON value; its encoded size is limited.")
-    stamp: str = Field(description="The write's hybrid timestamp: 13-digit ms, 6 hex counter, 16 hex device.")
-    base: str | None = Field(default=None, description="The stamp of the value this write was made on top of.")
+    stamp: Stamp = Field(description="The write's hybrid timestamp: 13-digit ms, 6 hex counter, 16 hex device.")
+    base: Stamp | None = Field(default=None, description="The stamp of the value this write was made on top of.")
 
     _check_stamp = field_validator("stamp", "base")(_stamp)
 
 
-class RecordChangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# What the merge rules refuse, stated in the schema so a client learns it there and not from a 422:
+# the collections that exist, and that history (append-only) records are never deleted.
+_MERGE_RULES = {
+    "if": {"properties": {"collection": {"enum": sorted(name for name, rule in COLLECTIONS.items()
+                                                        if rule.append_only)}}, "required": ["collection"]},
+    "then": {"properties": {"delete_stamp": {"type": "null"}}},
+}
 
-    collection: str = Field(pattern=COLLECTION)
+
+class RecordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_MERGE_RULES)
+
+    collection: str = Field(pattern=COLLECTION, json_schema_extra={"enum": sorted(COLLECTIONS)})
     record_id: str = Field(pattern=RECORD_ID)
-    fields: dict[str, FieldWriteIn] = Field(default_factory=dict, max_length=64)
-    delete_stamp: str | None = None
-    resolved: dict[str, list[str]] = Field(default_factory=dict, max_length=16,
+    # Only field names are keys: the schema says so too (patternProperties alone would allow any other key).
+    fields: dict[FieldName, FieldWriteIn] = Field(default_factory=dict, max_length=64,
+                                                  json_schema_extra={"additionalProperties": False})
+    delete_stamp: Stamp | None = None
+    resolved: dict[FieldName, list[Stamp]] = Field(default_factory=dict, max_length=16,
+                                                   json_schema_extra={"additionalProperties": False},
                                            description="Conflict copies dealt with, by field: their stamps.")
 
     _check_delete = field_validator("delete_stamp")(_stamp)

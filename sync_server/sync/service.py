@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 
 import sqlalchemy as sa
@@ -66,8 +67,31 @@ def _surely_within(value: object, limit: int) -> bool:
     return isinstance(value, str) and len(value) * 6 + 2 <= limit
 
 
+def _unstorable(value: object) -> str | None:
+    """Why PostgreSQL's jsonb would refuse this value (NUL, a lone surrogate, NaN), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains the NUL character"
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "is not valid Unicode (a lone surrogate)"
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    if isinstance(value, dict):
+        return next((problem for key, item in value.items()
+                     if (problem := _unstorable(key) or _unstorable(item))), None)
+    if isinstance(value, list):
+        return next((problem for item in value if (problem := _unstorable(item))), None)
+    return None
+
+
 def _change(index: int, change: RecordChangeIn, limits: ServerLimits) -> RecordChange:
     for name, write in change.fields.items():
+        if problem := _unstorable(write.value):
+            raise ApiError(422, "unstorable_value", f"changes[{index}].fields.{name} {problem}; it cannot be synced.")
         if _surely_within(write.value, limits.max_field_bytes):
             continue
         size = len(json.dumps(write.value, ensure_ascii=False).encode("utf-8"))

@@ -10,7 +10,8 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,12 @@ def free_port() -> int:
 class ServerProcess:
     url: str
     process: subprocess.Popen
+    # Drained by a thread as the server writes: an unread pipe fills after a few hundred log lines and
+    # the server then blocks on its next one.
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "".join(self.lines)
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = dict(PROTOCOL)
@@ -46,14 +53,21 @@ def start_server(data_dir: Path, endpoints, *, extra_args: tuple[str, ...] = (),
         [sys.executable, "-m", "sync_server", "--data-dir", str(data_dir), "--database-url", endpoints.database_url,
          "--redis-url", endpoints.redis_url, "--port", str(port), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
-    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(f"http://127.0.0.1:{port}", process)
+
+    def drain() -> None:
+        for line in process.stdout:
+            server.lines.append(line.decode(errors="replace"))
+
+    threading.Thread(target=drain, name=f"server-{port}-output", daemon=True).start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stdout.read().decode(errors='replace')}")
+            time.sleep(0.2)
+            raise AssertionError(f"the server exited: {server.output()}")
         try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return ServerProcess(url, process)
+            if httpx.get(server.url + "/readyz", timeout=1).status_code == 200:
+                return server
         except httpx.HTTPError:
             pass
         time.sleep(0.1)

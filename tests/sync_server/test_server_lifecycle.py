@@ -31,7 +31,7 @@ def test_each_worker_process_logs_one_line_per_request_with_its_id(endpoints, tm
             httpx.get(server.url + "/healthz", headers={"X-Request-ID": "admin-check-42"}, timeout=10)
     finally:
         stop_server(server)
-    output = server.process.stdout.read().decode(errors="replace")
+    output = server.output()
     assert output.count("admin-check-42 GET /healthz 200") == 6, output
 
 

@@ -124,3 +124,26 @@ def test_an_old_client_is_told_to_update_instead_of_merging(replicas, make_stude
     assert missing.json()["error"]["code"] == old.json()["error"]["code"] == "update_needed"
     assert "Update the app" in old.json()["error"]["message"]
     assert future.json()["error"]["code"] == "server_too_old"
+
+
+def test_values_the_database_cannot_hold_are_refused_by_name_and_nothing_of_the_push_is_applied(
+        replicas, make_student):
+    tokens = sign_in(replicas[0], make_student())
+    fine = {"collection": "cards", "record_id": "ok", "fields": {"front": {"value": "Q", "stamp": _stamp(1, NODE_A)}}}
+    with replicas[0].client(tokens["access_token"]) as client:
+        answers = {}
+        for name, value in (("nul", "a\x00b"), ("nested nul", {"k\x00": 1}), ("surrogate", "\ud800")):
+            body = {"push_id": str(uuid.uuid4()), "changes": [fine, {"collection": "cards", "record_id": "bad",
+                    "fields": {"back": {"value": value, "stamp": _stamp(2, NODE_A)}}}]}
+            answers[name] = client.post("/v1/sync/push", content=json.dumps(body),
+                                        headers={"content-type": "application/json"})
+        nan = client.post("/v1/sync/push", content=b'{"push_id": "%s", "changes": [{"collection": "cards", '
+                          b'"record_id": "n", "fields": {"due": {"value": NaN, "stamp": "%s"}}}]}'
+                          % (str(uuid.uuid4()).encode(), _stamp(3, NODE_A).encode()),
+                          headers={"content-type": "application/json"})
+        records, _ = _pull_all(client)
+    for name, answer in answers.items():
+        assert answer.status_code == 422, (name, answer.text)
+        assert answer.json()["error"]["code"] == "unstorable_value" and "fields.back" in answer.json()["error"]["message"]
+    assert nan.status_code == 422
+    assert records == {}

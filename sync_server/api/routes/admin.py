@@ -28,7 +28,7 @@ def create_account(body: AccountCreate, _admin: AdminClaims, services: Services)
 
 @router.post("/accounts/import", response_model=RosterReport)
 def import_roster(_admin: AdminClaims, services: Services,
-                  roster: str = Body(media_type="text/csv", max_length=MAX_ROSTER_BYTES,
+                  roster: str = Body(media_type="text/csv", min_length=1, max_length=MAX_ROSTER_BYTES,
                                      description="CSV: login, display_name[, role, classes, password]")) -> RosterReport:
     """Create accounts from a roster; made-up passwords are in the answer, once."""
     if not roster.strip():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import redis.asyncio as async_redis
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from sync_server.api.deps import Claims, Services, protocol_version
@@ -17,6 +18,8 @@ router = APIRouter(prefix="/sync", tags=["sync"], responses=ERROR_RESPONSES,
                    dependencies=[Depends(protocol_version)])
 blobs = APIRouter(prefix="/blobs", tags=["blobs"], responses=ERROR_RESPONSES)
 HEARTBEAT_S = 15.0
+# A blob's name is the SHA-256 of its bytes; declared, so a client sees the rule in the schema.
+BlobName = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The SHA-256 of the bytes, 64 hex digits.")]
 
 
 def changes_channel(user_id) -> str:
@@ -76,8 +79,9 @@ async def events(request: Request, claims: Claims, services: Services) -> Stream
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-@blobs.put("/{sha256}", status_code=status.HTTP_201_CREATED)
-async def put_blob(sha256: str, request: Request, claims: Claims, services: Services) -> dict[str, int]:
+@blobs.put("/{sha256}", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+async def put_blob(sha256: BlobName, request: Request, claims: Claims, services: Services) -> dict[str, int]:
     """Upload a document file by the SHA-256 of its bytes (kept whole or not at all)."""
     size = await services.blobs.put(claims.user_id, sha256, request.stream())
     return {"size_bytes": size}
@@ -85,7 +89,7 @@ async def put_blob(sha256: str, request: Request, claims: Claims, services: Serv
 
 @blobs.get("/{sha256}", response_class=StreamingResponse,
            responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes."}})
-def get_blob(sha256: str, claims: Claims, services: Services) -> Response:
+def get_blob(sha256: BlobName, claims: Claims, services: Services) -> Response:
     source = services.blobs.open_for(claims.user_id, sha256)
     if source.path is not None:
         return FileResponse(source.path, media_type="application/octet-stream")
