@@ -107,7 +107,13 @@ class HueyJobQueue:
         }
 
     def enqueue(self, task: TaskName, *args: Any) -> Result:
-        return self._wrappers[str(task)](*args)
+        try:
+            return self._wrappers[str(task)](*args)
+        except (redis.RedisError, OSError) as error:
+            # The row behind the work is already saved; a worker's start queues it again.
+            raise ServiceUnavailableError("Study Teddy's job queue is not answering, so this waits until it is "
+                                          "back: close Study Teddy and start it again if it does not go on.",
+                                          details=repr(error)) from error
 
     def cancel(self, work_id: uuid.UUID | str) -> None:
         try:

@@ -182,3 +182,15 @@ def test_the_import_command_restarts_a_killed_worker_and_finishes(committing_dat
     assert command.returncode == 0, stdout + stderr
     assert "started it again" in stdout
     assert f"✓ {pdf}: ready: 60 pages" in stdout
+
+
+def test_an_import_while_redis_is_down_is_a_clear_message_and_the_document_waits(database, store, tmp_path):
+    from studyteddy_desktop.domain.errors import ServiceUnavailableError
+    from tests.worker.test_tasks import DEAD_REDIS_URL
+
+    dead = HueyJobQueue(DEAD_REDIS_URL)
+    library = DocumentLibrary(database, JobService(database, dead), store)
+    with pytest.raises(ServiceUnavailableError, match="job queue is not answering"):
+        library.import_file(text_pdf(tmp_path / "bio.pdf", BIOLOGY_PAGES))
+    # The row was saved first: the next worker's start queues it, and importing again resumes it.
+    assert [document.status for document in library.list_documents()] == ["queued"]
