@@ -47,6 +47,9 @@ checks.positive_data_acceptance.enabled = false
 [[operations]]
 include-path = "/v1/blobs/{sha256}"
 checks.positive_data_acceptance.enabled = false
+[[operations]]
+include-path = "/v1/sync/push"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413", "422", "429"]
 """
 
 
