@@ -23,18 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.machine_cpu import cpu_name  # noqa: E402
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.errors import StudyTeddyError  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
 from tests.fault_support import FaultLab, Tally, build_samples, drill, processes_using  # noqa: E402
-
-
-def cpu_name() -> str:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def random_kills(lab: FaultLab, kills: int, *, time_bound: float, max_delay: float, per_epoch: int) -> None:

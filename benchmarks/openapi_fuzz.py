@@ -28,6 +28,9 @@ import schemathesis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine_cpu import cpu_name  # noqa: E402
+
 PROTOCOL_HEADER = "Study-Teddy-Protocol"
 ACCOUNT_ENV = "OPENAPI_FUZZ_ACCOUNT"
 # Streams until the client goes away, so a generated request to it would never return.
@@ -51,15 +54,6 @@ checks.positive_data_acceptance.enabled = false
 include-path = "/v1/sync/push"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413", "422", "429"]
 """
-
-
-def cpu_name() -> str:
-    try:
-        listing = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return next((line.split(":", 1)[1].strip() for line in listing.splitlines()
-                 if line.startswith("Model name")), "unknown")
 
 
 class KeptSignIn:
