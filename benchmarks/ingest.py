@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine_cpu import cpu_line, load_line  # noqa: E402
 from study_corpus import pdf_with_pages  # noqa: E402
-from worker_event_wait import next_event_within  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.runtime.paths import DataPaths  # noqa: E402
@@ -53,7 +52,7 @@ def import_and_wait(services: AppServices, pdf: Path) -> tuple[float, int]:
         outcome = services.documents.import_file(pdf)
         wanted = str(outcome.document.id)
         while True:
-            event = next_event_within(subscription, 60)
+            event = subscription.next_event(timeout=60)
             if event is None:
                 raise SystemExit("the worker went quiet for a minute")
             if event.kind in FINAL_EVENTS and event.data.get("document_id") == wanted:

@@ -29,7 +29,6 @@ from machine_cpu import cpu_line, load_line  # noqa: E402
 from sample_statistics import percentile  # noqa: E402
 
 from tutor_questions import DOCUMENTS, HELD_OUT_QUESTIONS, TUNING_QUESTIONS, LabelledQuestion  # noqa: E402
-from worker_event_wait import next_event_within  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, EVENT_SOURCES, EVENT_TOKENS  # noqa: E402
@@ -97,7 +96,7 @@ def ask(services: AppServices, subscription, label: LabelledQuestion, *, stop_af
     answer = Answer(label, asked.id)
     stop_sent = None
     while True:
-        event = next_event_within(subscription, 60)
+        event = subscription.next_event(timeout=60)
         if event is None:
             raise SystemExit(f"no answer to {label.question!r} within a minute")
         if event.data.get("interaction_id") != str(asked.id):
