@@ -25,7 +25,7 @@ def _account(server, token: str) -> httpx.Response:
         return client.get("/v1/account")
 
 
-def test_forged_expired_unsigned_wrong_audience_and_refresh_as_access_tokens_are_refused(replicas, make_student):
+def test_forged_unsigned_other_key_and_refresh_as_access_tokens_are_refused(replicas, make_student):
     tokens = sign_in(replicas[0], make_student())
     good = tokens["access_token"]
     claims = jwt.decode(good, options={"verify_signature": False})
@@ -36,17 +36,11 @@ def test_forged_expired_unsigned_wrong_audience_and_refresh_as_access_tokens_are
         "forged signature": f"{header}.{forged_payload}.{signature}",
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "other key": jwt.encode(claims, "not the server's key, though long enough", algorithm="HS256"),
-        "expired": None,
-        "wrong audience": None,
-        "not an access token": None,
         "refresh token as access": tokens["refresh_token"],
         "garbage": "abc.def",
     }
-    # The same key signing wrong claims: only the server's key can, so these ride on the real one via the
-    # server's own checks of exp, aud and typ, proven with a key-holding client below.
+    # Wrong claims under the server's own key (expired, other audience, other type) are the next test's.
     for name, token in refused.items():
-        if token is None:
-            continue
         answer = _account(replicas[0], token)
         assert answer.status_code == 401, (name, answer.text)
         assert answer.json()["error"]["code"] == "unauthorized"
