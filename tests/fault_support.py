@@ -234,11 +234,19 @@ class FaultLab:
             for title, clean in self.clean_chunks.items():
                 self.tally.check(counts.get(title) == clean,
                                  f"{when}: “{title}” has {counts.get(title)} chunks, a clean run made {clean}")
+        self.ensure_worker()
         # The live worker's start queued them again; it may need a while to get to them.
         deadline = time.monotonic() + 120
         while (orphaned := self._left_by_dead_worker()) and time.monotonic() < deadline:
             time.sleep(2.0)
         self.tally.check(not orphaned, f"{when}: jobs left running by a worker that is gone: {orphaned}")
+
+    def ensure_worker(self) -> None:
+        """Start a worker unless one runs: after a last kill of the worker, with no app left to restart it, every
+        running job would count as orphaned and none be queued again. detach() stops it with the servers."""
+        assert self._observer is not None, "attach() first"
+        self._observer.worker = self._observer.worker or self._observer._worker_process()
+        self._observer.worker.ensure_running()  # raises, with the worker log's tail, if none will run
 
     def _left_by_dead_worker(self) -> list[tuple]:
         with self.sql() as db:

@@ -109,10 +109,13 @@ class AppController(QObject):
     def _watch_worker(self) -> None:
         if self._runtime is None or self._runtime.worker is None:
             return
+        from studyteddy_desktop.runtime.service_watch import ServiceWatch
         from studyteddy_desktop.runtime.worker_watch import WorkerWatch
         from studyteddy_desktop.ui.worker_watchdog import WorkerWatchdog
 
-        self._watchdog = WorkerWatchdog(WorkerWatch(self._runtime.worker), self)
+        # Only the bundled servers: an external one given by URL is not this app's to restart.
+        watch = WorkerWatch(self._runtime.worker, services=ServiceWatch.of(self._runtime))
+        self._watchdog = WorkerWatchdog(watch, self)
         self._watchdog.restarted.connect(self.worker_restarted.emit)
         self._watchdog.gave_up.connect(self.worker_lost.emit)
         self._watchdog.start()

@@ -1,4 +1,4 @@
-"""Keeps the window's worker alive: a periodic check, off the GUI thread, that restarts one that died."""
+"""Keeps the window's worker and bundled servers alive: a periodic check, off the GUI thread, that restarts them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ HEALTHY_AFTER_MS = 60_000
 
 
 class WorkerWatchdog(QObject):
-    """Every few seconds asks the watch; says so when it restarted the worker or gave up on it.
+    """Every few seconds asks the watch; says what it restarted (a server, the worker), or that it gave up.
 
     Without it, a worker killed by the system (out of memory, a crash in a model library) left
     imports at their last percentage and tutor answers unanswered until the app was restarted.
@@ -56,30 +56,38 @@ class WorkerWatchdog(QObject):
          .failure(self._failed)
          .run())
 
-    def _check(self) -> bool:
+    def _check(self) -> tuple[str, ...]:
+        """What had stopped and was started again: bundled servers by name, then "the background worker"."""
         from studyteddy_desktop.runtime.worker_watch import WorkerState
 
-        restarted = self.watch.check() is WorkerState.RESTARTED
-        # A worker that stayed up a minute has got past whatever killed it; one that dies again at once
-        # (a file that crashes every reader) is given up on after the watch's few restarts.
+        report = self.watch.check_all()
+        restarted = report.services_restarted + (
+            ("the background worker",) if report.worker is WorkerState.RESTARTED else ())
+        # A worker (or server) that stayed up a minute has got past whatever killed it; one that dies again
+        # at once (a file that crashes every reader) is given up on after the watch's few restarts.
         self._alive_checks = 0 if restarted else self._alive_checks + 1
         if self._alive_checks * self._interval_ms >= HEALTHY_AFTER_MS:
             self.watch.progressed()
         return restarted
 
-    def _checked(self, restarted: bool) -> None:
+    def _checked(self, restarted: tuple[str, ...]) -> None:
         self._checking = False
         if restarted and not self._stopped:
-            log.warning("The worker had stopped; started another")
-            self.restarted.emit("The background worker had stopped; it was started again and unfinished "
-                                "work goes on.")
+            what = " and ".join(filter(None, (", ".join(restarted[:-1]), restarted[-1])))
+            log.warning("%s had stopped; started again", what)
+            pronoun = "it was" if len(restarted) == 1 else "they were"
+            self.restarted.emit(f"{what[0].upper()}{what[1:]} had stopped; {pronoun} started again and "
+                                "unfinished work goes on.")
 
     def _failed(self, error: BaseException) -> None:
+        from studyteddy_desktop.runtime.service_watch import ServiceKeepsStoppingError
+
         self._checking = False
         if self._stopped:
             return
         # Checking again every few seconds would only repeat the same failure.
         self._timer.stop()
-        log.error("The worker could not be started again: %s", error)
-        self.gave_up.emit(f"The background worker stopped and could not be started again: "
+        what = error.service if isinstance(error, ServiceKeepsStoppingError) else "The background worker"
+        log.error("%s could not be started again: %s", what, error)
+        self.gave_up.emit(f"{what} stopped and could not be started again: "
                           f"{user_message(error)} Restart Study Teddy.")
