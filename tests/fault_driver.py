@@ -25,6 +25,7 @@ from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.enums import DocumentStatus, ReviewRating  # noqa: E402
 from studyteddy_desktop.domain.errors import StudyTeddyError  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
+from studyteddy_desktop.runtime.service_watch import ServiceWatch  # noqa: E402
 from studyteddy_desktop.runtime.worker_watch import WorkerWatch  # noqa: E402
 
 EPOCH_DONE = "epoch done"
@@ -83,7 +84,7 @@ def run_epoch(args: argparse.Namespace, services, watch: WorkerWatch | None, jou
     next_rating = time.monotonic()
     while time.monotonic() < deadline:
         if watch is not None:
-            watch.check()
+            watch.check_all()  # as the window's watchdog does: servers first, then the worker
             watch.progressed()  # a kill is not the endless crash the watch guards against
         if time.monotonic() >= next_rating and journal.acknowledged_ratings() < args.ratings:
             _rate_one(services, journal, deck_id)
@@ -128,7 +129,8 @@ def main() -> int:
     try:
         services = open_services(runtime.start())
         journal.write("started", args.epoch, os.getpid())
-        run_epoch(args, services, WorkerWatch(runtime.worker) if runtime.worker else None, journal)
+        watch = WorkerWatch(runtime.worker, services=ServiceWatch.of(runtime)) if runtime.worker else None
+        run_epoch(args, services, watch, journal)
         print(EPOCH_DONE, flush=True)
         return 0
     except StudyTeddyError as error:
