@@ -100,7 +100,7 @@ def run_document_digest(job: JobDTO, report: ProgressReporter) -> dict[str, Any]
     from studyteddy_desktop.worker.worker_context import current_context
 
     context = current_context()
-    digester = DocumentDigester(context.database, context.language_model, context.read_model_settings)
+    digester = DocumentDigester(context.database)
     return digester.digest(uuid.UUID(job.payload["document_id"]), report)
 
 

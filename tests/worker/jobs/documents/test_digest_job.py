@@ -1,7 +1,8 @@
-"""Summaries make way for indexing, whether a document arrives before they start or during."""
+"""Summaries made of the document's own sentences, which make way for indexing whenever a document arrives."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import Counter
@@ -10,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from studyteddy_desktop.ai.language_model_slot import LanguageModelSlot
-from studyteddy_desktop.db.models import BackgroundJob, Document
+from studyteddy_desktop.ai.text_language import STOPWORDS_BY_LANGUAGE, STRUCTURE_WORDS_BY_LANGUAGE
+from studyteddy_desktop.db.models import BackgroundJob, Document, DocumentChunk
 from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.ingest.content_store import ContentStore
@@ -20,10 +21,8 @@ from studyteddy_desktop.worker.jobs.documents.digest_job import DocumentDigester
 from studyteddy_desktop.worker.jobs.documents.indexing_job import DocumentIndexer
 from studyteddy_desktop.services.documents.document_library import DocumentLibrary
 from studyteddy_desktop.services.core.job_service import JobService
-from studyteddy_desktop.services.tutor.language_models import LanguageModels
-from studyteddy_desktop.services.core.local_student import LocalStudent
-from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 from studyteddy_desktop.worker.queue import HueyJobQueue
+from tests.ai.test_key_concepts_languages import TOPOLOGY_DE
 from tests.document_samples import long_pdf
 
 
@@ -40,9 +39,8 @@ def ready_document(database, endpoints, sentence_embedder, tmp_path):
 
 
 @pytest.fixture()
-def digester(database, tmp_path):
-    settings = LanguageModels(StudyPreferences(database, LocalStudent(database))).settings
-    return DocumentDigester(database, LanguageModelSlot(tmp_path / "models"), settings)
+def digester(database):
+    return DocumentDigester(database)
 
 
 def _document_waits_to_be_indexed(database) -> None:
@@ -50,12 +48,69 @@ def _document_waits_to_be_indexed(database) -> None:
         session.add(BackgroundJob(kind=INDEX_JOB_KIND, payload={}, state=JobState.QUEUED))
 
 
-def test_a_summary_is_written_when_nothing_waits_to_be_indexed(ready_document, digester):
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _chunk_texts(database, document_id) -> list[str]:
+    with database.unit_of_work() as session:
+        return list(session.scalars(sa.select(DocumentChunk.text).where(DocumentChunk.document_id == document_id)
+                                    .order_by(DocumentChunk.ordinal)))
+
+
+def test_a_summary_is_written_when_nothing_waits_to_be_indexed(ready_document, digester, database):
     library, document_id = ready_document
-    result = digester.digest(document_id, lambda _fraction, _message: None)
+    steps = []
+    result = digester.digest(document_id, lambda _fraction, message: steps.append(message))
     assert "deferred" not in result
+    assert steps == ["Finding key concepts", "Writing a summary"]
     document = library.get(document_id)
     assert document.summary and document.key_concepts
+    assert "enzymes" in " ".join(document.key_concepts).lower()
+    # Every sentence of the summary is a sentence of the document.
+    text = _normalised(" ".join(_chunk_texts(database, document_id)))
+    sentences = [s for s in document.summary.split(". ") if s]
+    assert sentences and all(_normalised(sentence).rstrip(".") in text for sentence in sentences)
+
+
+@pytest.fixture()
+def topology_script(database, library_owner):
+    """A ready German topology script, its pages stored as chunks the way indexing leaves them."""
+    with database.unit_of_work() as session:
+        document = Document(user_id=library_owner, title="Topologie", original_filename="topologie-skript.pdf",
+                            content_sha256=uuid.uuid4().hex * 2, mime_type="application/pdf", size_bytes=1,
+                            status=DocumentStatus.READY, chunk_count=len(TOPOLOGY_DE))
+        session.add(document)
+        session.flush()
+        offset = 0
+        for ordinal, text in enumerate(TOPOLOGY_DE):
+            session.add(DocumentChunk(document_id=document.id, ordinal=ordinal, text=text, page_start=ordinal + 1,
+                                      page_end=ordinal + 1, char_start=offset, char_end=offset + len(text),
+                                      token_count=len(text.split())))
+            offset += len(text)
+        return document.id
+
+
+@pytest.fixture()
+def library_owner(database):
+    return ProfileService(database).ensure_local_profile().id
+
+
+def test_a_german_script_is_summarised_from_its_own_sentences_with_german_concepts(topology_script, digester,
+                                                                                   database):
+    result = digester.digest(topology_script, lambda _fraction, _message: None)
+    assert result["summary_chars"] > 0
+    with database.unit_of_work() as session:
+        document = session.get(Document, topology_script)
+        summary, concepts = document.summary, list(document.key_concepts)
+    print(f"\nSummary: {summary}\nKey concepts: {concepts}")
+    assert "Topologie" in summary
+    chunks = [_normalised(text) for text in TOPOLOGY_DE]
+    for sentence in re.split(r"(?<=\.) (?=[A-ZÄÖÜ])", summary):
+        assert any(sentence in chunk for chunk in chunks), sentence
+    not_concepts = frozenset().union(*STOPWORDS_BY_LANGUAGE.values(), *STRUCTURE_WORDS_BY_LANGUAGE.values())
+    assert concepts and not any(word.lower() in not_concepts for concept in concepts for word in concept.split())
+    assert {"Raum", "Menge", "Topologie"} & {word for concept in concepts for word in concept.split()}
 
 
 def test_a_summary_steps_aside_for_a_document_that_arrived_before_it_started(ready_document, digester,
@@ -65,7 +120,7 @@ def test_a_summary_steps_aside_for_a_document_that_arrived_before_it_started(rea
     steps = []
     result = digester.digest(document_id, lambda _fraction, message: steps.append(message))
     assert result["deferred"] and library.get(document_id).summary is None
-    assert "Writing a summary" not in steps  # the language model was never asked
+    assert "Writing a summary" not in steps  # the summary's sentences were never chosen
 
 
 def test_a_summary_steps_aside_for_a_document_that_arrives_while_it_is_written(ready_document, digester,
@@ -75,7 +130,7 @@ def test_a_summary_steps_aside_for_a_document_that_arrives_while_it_is_written(r
 
     def progress(_fraction: float, message: str) -> None:
         steps.append(message)
-        if message == "Writing a summary":  # the model is about to read the prompt
+        if message == "Writing a summary":  # the sentences are about to be chosen
             _document_waits_to_be_indexed(database)
 
     result = digester.digest(document_id, progress)
