@@ -40,3 +40,19 @@ def looks_like_gguf(path: Path) -> bool:
             return handle.read(4) == b"GGUF"
     except OSError:
         return False
+
+
+# A GGUF file of at least this size holds a model of about 3B parameters or more (at 4-bit): big enough
+# to carry general knowledge. Smaller ones, the bundled 135M model among them, invent it.
+GENERAL_KNOWLEDGE_MIN_BYTES = 2 * 1024 ** 3
+
+
+def can_answer_from_general_knowledge(path: Path) -> bool:
+    """Whether the model in this file may answer from general knowledge, when the student asks for it."""
+    bundled = default_llm_path()
+    if bundled is not None and path.resolve() == bundled.resolve():
+        return False
+    try:
+        return path.stat().st_size >= GENERAL_KNOWLEDGE_MIN_BYTES
+    except OSError:
+        return False

@@ -23,13 +23,10 @@ _SYSTEM_UNGROUNDED = ("You are Study Teddy, a patient tutor for a student. None 
                       "and do not pretend to quote the student's material.")
 
 _TASKS = {
-    "explain": "Explain the answer to the question clearly and briefly, citing the passages you use like [1].",
-    "quiz": "Write three short quiz questions about the passages, numbered 1 to 3, without the answers. "
-            "Put the passage each question comes from after it, like [1].",
-    "quiz_feedback": "The student has answered your quiz questions. For each answer, say whether it is right "
-                     "and give the correct answer from the passages, citing them like [1].",
+    "explain": "The student already sees the passages' own sentences that answer the question. Explain that "
+               "answer in two to four short, plain sentences that stay close to the passages' wording, citing "
+               "the passages you use like [1]. Add nothing the passages do not say.",
     "summarise": "Summarise the passages in five to seven short bullet points, citing passages like [1].",
-    "digest": "In three or four plain sentences, say what this document covers. Do not cite passages.",
 }
 
 # Lines in a document that talk to a model rather than to a reader.
@@ -75,9 +72,16 @@ def _system_message(task: str, *, grounded: bool) -> ChatMessage:
 
 
 def remove_model_directives(text: str) -> str:
-    """Drop the sentences of a passage that give orders to a language model."""
-    kept = [part for part in _SENTENCE.split(text) if not _ADDRESSED_TO_MODEL.search(part)]
-    return " ".join(part.strip() for part in kept if part.strip())
+    """Drop the sentences of a passage that give orders to a language model.
+
+    Line breaks stay where they were: a heading must not run into the sentence under it, or a quote
+    taken from the passage would carry the heading along.
+    """
+    lines = []
+    for line in text.split("\n"):
+        kept = [part for part in _SENTENCE.split(line) if not _ADDRESSED_TO_MODEL.search(part)]
+        lines.append(" ".join(part.strip() for part in kept if part.strip()))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def focused_excerpt(text: str, query: str, max_tokens: int, count_tokens: Callable[[str], int]) -> str:

@@ -17,8 +17,40 @@ EVENT_FINISHED = "tutor.finished"
 INTERRUPTED_MESSAGE = "The background worker stopped while writing this answer. Retry to ask again."
 
 # Said by retrieval, not by the model, so it is exact and never invented.
-NOT_IN_DOCUMENTS = ("This is not in your documents: no passage in your library is close enough to the question. "
-                    "What follows is general knowledge, not taken from your material.")
+NOT_IN_DOCUMENTS = "This is not in your documents: no passage in your library is close enough to the question."
+# Shown above text a model wrote from general knowledge, which only a capable model may do, when asked to.
+GENERAL_KNOWLEDGE_LABEL = ("What follows is general knowledge from the language model, not taken from your "
+                           "documents: check it before you rely on it.")
+
+# How the Tutor (window and CLI) names and qualifies the model's part of a checked answer.
+EXPLANATION_TITLE = "Teddy's explanation"
+EXPLANATION_NOTE = "written by the language model, checked against your documents"
+CUT_FOR_REPETITION = "Teddy started repeating itself, so the answer was cut there."
+
+
+def support_text(checked: int | None, supported: int | None) -> str:
+    """How much of the explanation the documents bore out; nothing when nothing was checked."""
+    if not checked:
+        return ""
+    supported = min(supported or 0, checked)
+    text = (f"{supported} of {checked} sentence{'' if checked == 1 else 's'} checked "
+            f"{'was' if supported == 1 else 'were'} supported by your documents")
+    return text + (f" · {checked - supported} left out" if supported < checked else "")
+
+
+@dataclass(frozen=True)
+class QuoteDTO:
+    """A sentence of source `source_number`, verbatim, that answers the question."""
+
+    source_number: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source_number": self.source_number, "text": self.text}
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> QuoteDTO:
+        return cls(source_number=int(values["source_number"]), text=str(values.get("text", "")))
 
 
 @dataclass(frozen=True)
@@ -73,6 +105,14 @@ class InteractionDTO:
     first_token_ms: int | None
     feedback_rating: int | None
     created_at: datetime
+    quotes: tuple[QuoteDTO, ...] = ()
+    # Sentences of the explanation held against the sources and how many they bore out (None: not yet).
+    checked_sentences: int | None = None
+    supported_sentences: int | None = None
+    cut_for_repetition: bool = False
+    # Asked for by the student; the answer is general knowledge when it is ungrounded and has text.
+    general_knowledge: bool = False
+    first_shown_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +135,8 @@ class LanguageModelDTO:
     bundled: bool
     active: bool
     problem: str | None
+    # Big enough to answer from general knowledge, labelled as such, when the student asks for it.
+    general_knowledge: bool = False
 
 
 @dataclass(frozen=True)

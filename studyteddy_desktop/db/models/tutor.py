@@ -52,6 +52,10 @@ class AIInteraction(SyncedRow, Base):
         CheckConstraint("completion_tokens >= 0", name="completion_tokens_not_negative"),
         CheckConstraint("latency_ms >= 0", name="latency_ms_not_negative"),
         CheckConstraint("first_token_ms >= 0", name="first_token_ms_not_negative"),
+        CheckConstraint("checked_sentences >= 0", name="checked_sentences_not_negative"),
+        CheckConstraint("supported_sentences >= 0 AND supported_sentences <= checked_sentences",
+                        name="supported_within_checked"),
+        CheckConstraint("first_shown_ms >= 0", name="first_shown_ms_not_negative"),
         Index("ix_ai_interactions_thread_id_created_at", "thread_id", "created_at"),
         Index("ix_ai_interactions_user_id_created_at", "user_id", "created_at"),
     )
@@ -84,6 +88,25 @@ class AIInteraction(SyncedRow, Base):
         server_default=InteractionStatus.GENERATING.value,
     )
     error: Mapped[str | None] = mapped_column(Text)
+    # [{"source_number", "text"}, ...]: sentences of the sources, verbatim, shown before the explanation.
+    quotes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    # Sentences of the model's explanation held against the sources, and how many they bore out;
+    # None until the answer ends. Unsupported ones were left out of `answer`.
+    checked_sentences: Mapped[int | None] = mapped_column(Integer)
+    supported_sentences: Mapped[int | None] = mapped_column(Integer)
+    # The model began repeating itself and was stopped; the repeated tail is not in `answer`.
+    cut_for_repetition: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The student asked for general knowledge. Only a model able to carry it gives it (an ungrounded answer
+    # with text), labelled so; the bundled model's answer stays empty.
+    general_knowledge: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # From asking to the first word shown: a quote when the sources have one, else the model's first word.
+    first_shown_ms: Mapped[int | None] = mapped_column(Integer)
+    # A quiz's questions: [{"number", "question", "answer", "source_number"}]; the answer is the passage's text.
+    quiz_items: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
 
     thread: Mapped[ConversationThread] = relationship(back_populates="interactions")
 

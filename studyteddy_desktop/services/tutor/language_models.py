@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from studyteddy_desktop.ai.model_files import default_llm_path, looks_like_gguf
+from studyteddy_desktop.ai.model_files import can_answer_from_general_knowledge, default_llm_path, looks_like_gguf
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO, LanguageModelSettings
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
@@ -57,7 +57,8 @@ class LanguageModels:
             path = Path(text)
             models.append(LanguageModelDTO(path=text, name=path.stem, size_bytes=path.stat().st_size
                                            if path.is_file() else 0, bundled=False,
-                                           active=settings.model_path == text, problem=_problem_with(path)))
+                                           active=settings.model_path == text, problem=_problem_with(path),
+                                           general_knowledge=can_answer_from_general_knowledge(path)))
         return models
 
     def add_model(self, path: Path) -> LanguageModelDTO:

@@ -13,7 +13,7 @@ from studyteddy_desktop.db.repositories.tutor_repository import InteractionRepos
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from studyteddy_desktop.domain.job_queue import JobQueue, TaskName
-from studyteddy_desktop.domain.tutor_dto import InteractionDTO, SourceDTO, ThreadDTO
+from studyteddy_desktop.domain.tutor_dto import InteractionDTO, QuoteDTO, SourceDTO, ThreadDTO
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.text_input import clean_subject
 from studyteddy_desktop.services.core.local_student import LocalStudent
@@ -29,7 +29,11 @@ def interaction_dto(row: AIInteraction) -> InteractionDTO:
         sources=tuple(SourceDTO.from_json(item) for item in row.citations or ()), grounded=row.grounded,
         status=str(row.status), error=row.error, model_name=row.model_name, prompt_tokens=row.prompt_tokens,
         completion_tokens=row.completion_tokens, latency_ms=row.latency_ms, first_token_ms=row.first_token_ms,
-        feedback_rating=row.feedback_rating, created_at=row.created_at)
+        feedback_rating=row.feedback_rating, created_at=row.created_at,
+        quotes=tuple(QuoteDTO.from_json(item) for item in row.quotes or ()),
+        checked_sentences=row.checked_sentences, supported_sentences=row.supported_sentences,
+        cut_for_repetition=row.cut_for_repetition, general_knowledge=row.general_knowledge,
+        first_shown_ms=row.first_shown_ms)
 
 
 def _thread_dto(thread: ConversationThread, count: int) -> ThreadDTO:
@@ -122,10 +126,13 @@ class TutorService:
     # -- questions ------------------------------------------------------------------------
 
     def ask(self, question: str, *, thread_id: uuid.UUID | None = None, mode: str = InteractionMode.EXPLAIN,
-            document_ids: Sequence[uuid.UUID] | None = None, subject: str | None = None) -> InteractionDTO:
+            document_ids: Sequence[uuid.UUID] | None = None, subject: str | None = None,
+            general_knowledge: bool = False) -> InteractionDTO:
         """Record the question and hand it to the worker; the answer streams in as worker events.
 
         `document_ids`/`subject`, when given, become the thread's scope for this and later questions.
+        `general_knowledge`: when the documents do not cover the question, a model able to may answer
+        from general knowledge, labelled so; otherwise the answer says it is not in the documents and stops.
         """
         try:
             mode = InteractionMode(mode)
@@ -155,7 +162,7 @@ class TutorService:
             if mode == InteractionMode.SUMMARISE and len(thread.document_scope or ()) != 1:
                 raise InvalidInputError("Pick the one document to summarise.")
             row = AIInteraction(thread_id=thread.id, user_id=thread.user_id, mode=mode, question=question,
-                                status=InteractionStatus.GENERATING)
+                                status=InteractionStatus.GENERATING, general_knowledge=bool(general_knowledge))
             session.add(row)
             thread.updated_at = transaction_time()
             session.flush()
@@ -169,7 +176,8 @@ class TutorService:
         original = self.interaction(interaction_id)
         if original.status == InteractionStatus.GENERATING:
             raise InvalidInputError("That answer is still being written.")
-        return self.ask(original.question, thread_id=original.thread_id, mode=original.mode)
+        return self.ask(original.question, thread_id=original.thread_id, mode=original.mode,
+                        general_knowledge=original.general_knowledge)
 
     def cancel(self, interaction_id: uuid.UUID) -> None:
         """Stop an answer being written; the worker notices between two tokens."""

@@ -1,0 +1,1 @@
+"""Checks on a small model's answer: quotes from the passages, support per sentence, repetition, leaked markup."""

@@ -1,0 +1,125 @@
+"""Whether the student's passages back one sentence of an answer: its words, and its names and numbers.
+
+A small model writes fluent sentences around invented specifics ("introduced by Georg Cantor in
+1874"). Sharing words with a passage is not enough: every number, name and quoted document the
+sentence mentions must also occur in some passage, or the sentence is not supported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from studyteddy_desktop.ai.answer_check.markup_scrub import foreign_titles
+from studyteddy_desktop.ai.answer_check.stopwords import ALL
+from studyteddy_desktop.ai.answer_check.word_matching import (
+    all_keys,
+    content_keys,
+    language_of,
+    plain,
+    word_key,
+)
+
+# Share of a sentence's content words found in one passage, and how many at least (as citation_check).
+SUPPORTED = 0.5
+MIN_SHARED_WORDS = 2
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]")
+_LIST_MARKER = re.compile(r"\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+_QUOTED = re.compile(r"[\"“„«]([^\"“”„«»\n]{3,120})[\"”“»]")
+# A heading or the line that introduces a list ("Key facts:") frames the answer and claims nothing.
+_HEADING = re.compile(r"#{1,6}\s.{0,80}|[^.!?\n]{1,60}:")
+_HEADING_WORDS = 6
+# After these a capital letter starts a sentence again, so it does not mark a name.
+_RESTARTS = set(":;\"“„«(")
+_STOPWORDS = frozenset(plain(word) for word in ALL)
+
+
+@dataclass(frozen=True)
+class Support:
+    supported: bool
+    source_number: int | None
+    reason: str
+    checked: bool = True  # False for a greeting or heading: nothing in it could be checked
+
+
+class SupportChecker:
+    def __init__(self, passages: Mapping[int, str], *, known_titles: Iterable[str] = ()) -> None:
+        self._passages = dict(passages)
+        self._known_titles = tuple(known_titles)
+        self._content = {number: content_keys(text) for number, text in self._passages.items()}
+        titles = " ".join(self._known_titles)
+        self._vocabulary = all_keys(titles).union(*(all_keys(text) for text in self._passages.values()))
+        self._numbers = {_plain_number(number) for text in (*self._passages.values(), titles)
+                         for number in _NUMBER.findall(text)}
+        self._plain_text = plain("\n".join((*self._passages.values(), titles)))
+
+    def check(self, sentence: str) -> Support:
+        marker = _LIST_MARKER.match(sentence)
+        sentence = (sentence[marker.end():] if marker else sentence).strip()
+        words = content_keys(sentence)
+        unsupported = self._invented_specific(sentence)
+        heading = _HEADING.fullmatch(sentence) is not None and len(sentence.split()) <= _HEADING_WORDS
+        if (len(words) < MIN_SHARED_WORDS or heading) and unsupported is None:
+            return Support(True, None, "nothing to check", checked=False)
+        if unsupported is not None:
+            return Support(False, None, unsupported)
+        best_number, best_ratio, best_shared = None, 0.0, 0
+        for number, vocabulary in sorted(self._content.items()):
+            shared = len(words & vocabulary)
+            if shared / len(words) > best_ratio:
+                best_number, best_ratio, best_shared = number, shared / len(words), shared
+        if best_number is None or best_ratio < SUPPORTED or best_shared < MIN_SHARED_WORDS:
+            return Support(False, None, "shares too few words with the sources")
+        return Support(True, best_number, f"{best_shared} of its {len(words)} words are in passage {best_number}")
+
+    def _invented_specific(self, sentence: str) -> str | None:
+        for number in _NUMBER.findall(sentence):
+            if _plain_number(number) not in self._numbers:
+                return f"gives the number {number}, which no source mentions"
+        for name in names(sentence):
+            if not all(word_key(part) in self._vocabulary for part in re.findall(r"[^\W_]+", plain(name))):
+                return f"names {name}, which no source mentions"
+        for quoted in _QUOTED.findall(sentence):
+            if " ".join(plain(quoted).split()) not in " ".join(self._plain_text.split()):
+                return f"quotes \"{quoted}\", which no source contains"
+        for title in foreign_titles(sentence, self._known_titles):
+            return f"names the document {title}, which is not among the sources"
+        return None
+
+
+def names(sentence: str) -> list[str]:
+    """Capitalised words that are not where a sentence starts, and runs of capitalised words anywhere.
+
+    German capitalises every noun, so in a German sentence only runs ("Georg Cantor") count."""
+    german = language_of(sentence) == "de"
+    found: list[str] = []
+    run: list[str] = []
+    run_starts_sentence = False
+    starts_sentence = True
+
+    def close() -> None:
+        if len(run) >= 2 or (run and not run_starts_sentence and not german):
+            found.append(" ".join(run))
+        run.clear()
+
+    for token in _TOKEN.findall(sentence):
+        capitalised = token[0].isupper() and len(token) > 1 and plain(token) not in _STOPWORDS
+        if capitalised:
+            if not run:
+                run_starts_sentence = starts_sentence
+            run.append(token)
+        else:
+            close()
+        if token in _RESTARTS or token in (".", "!", "?"):
+            starts_sentence = True
+        elif token[0].isalnum() or token in (",", "'", "’"):
+            starts_sentence = False
+        # other marks ("**", "#", "`") leave it as it was: "**Summary**" still starts the sentence
+    close()
+    return found
+
+
+def _plain_number(number: str) -> str:
+    return number.replace(",", ".").rstrip(".")

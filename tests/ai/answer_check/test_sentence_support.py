@@ -1,0 +1,79 @@
+"""A sentence is supported only when a passage shares its words and every name and number in it."""
+
+from __future__ import annotations
+
+from studyteddy_desktop.ai.answer_check.sentence_support import Support, SupportChecker, names
+
+TOPOLOGY = {1: "A topological space is a set X with a family T of open sets. The union of open sets is open.",
+            2: "Set theory was founded in the nineteenth century and studies collections of objects."}
+
+
+def test_words_shared_with_a_passage_support_a_sentence_and_name_it():
+    support = SupportChecker(TOPOLOGY).check("A topological space is a set with a family of open sets.")
+    assert support.supported and support.checked and support.source_number == 1
+
+
+def test_an_invented_name_or_year_is_not_supported_even_with_shared_words():
+    checker = SupportChecker(TOPOLOGY)
+    cantor = checker.check("Set theory was founded by Georg Cantor.")
+    assert not cantor.supported and cantor.reason == "names Georg Cantor, which no source mentions"
+    year = checker.check("Set theory was founded in 1874.")
+    assert not year.supported and "1874" in year.reason
+    place = checker.check("Set theory studies collections of objects in Brazil.")
+    assert not place.supported and "Brazil" in place.reason
+
+
+def test_names_and_numbers_the_passages_contain_are_fine():
+    checker = SupportChecker({1: "Georg Cantor founded set theory in 1874 in Halle."})
+    assert checker.check("In 1874 Georg Cantor founded set theory.").supported
+    assert checker.check("Cantor's set theory was founded in Halle.").supported
+
+
+def test_a_sentence_sharing_too_few_words_is_not_supported():
+    support = SupportChecker(TOPOLOGY).check("Photosynthesis turns light into sugar in leaves.")
+    assert support == Support(False, None, "shares too few words with the sources")
+
+
+def test_greetings_and_headings_are_trivial_and_not_counted():
+    checker = SupportChecker(TOPOLOGY)
+    for sentence in ("Great question!", "Sure.", "## Topology", "", "   ", "- Yes"):
+        support = checker.check(sentence)
+        assert support == Support(True, None, "nothing to check", checked=False)
+
+
+def test_list_markers_are_not_numbers_and_sentence_starts_are_not_names():
+    checker = SupportChecker(TOPOLOGY)
+    assert checker.check("1. The union of open sets is open.").supported
+    assert checker.check("- Open sets: their union is open.").supported
+    assert checker.check("**Union**: the union of open sets is open.").supported
+
+
+def test_german_nouns_are_not_names_but_german_runs_of_names_are():
+    passages = {1: "Ein topologischer Raum ist ein Paar aus einer Menge und einer Familie offener Mengen."}
+    checker = SupportChecker(passages)
+    assert checker.check("Ein topologischer Raum besteht aus einer Menge und offenen Mengen.").supported
+    invented = checker.check("Felix Hausdorff nannte das Paar aus Menge und Familie einen topologischen Raum.")
+    assert not invented.supported and "Felix Hausdorff" in invented.reason
+    assert names("Die Menge X heißt offen.") == []
+
+
+def test_quoted_and_file_named_documents_must_be_known():
+    checker = SupportChecker(TOPOLOGY, known_titles=["Topology notes.pdf"])
+    assert checker.check('As "Topology notes.pdf" says, the union of open sets is open.').supported
+    foreign = checker.check('As "Czech-komprimiert.pdf" says, the union of open sets is open.')
+    assert not foreign.supported
+    quoted = checker.check('Open sets are "closed under everything" in a topological space.')
+    assert not quoted.supported and "closed under everything" in quoted.reason
+
+
+def test_without_passages_every_checked_sentence_is_unsupported():
+    checker = SupportChecker({})
+    assert not checker.check("A topological space is a set with open sets.").supported
+    assert not checker.check("Hello there.").checked
+
+
+def test_hostile_input_does_not_break_the_checker():
+    checker = SupportChecker({1: "x" * 100_000 + " water moves"})
+    for sentence in ("\x00\x00", "[[[[", "<passage number=\"1\">", "9" * 5000, "Ω" * 10_000, "A. B. C. D. E."):
+        assert isinstance(checker.check(sentence), Support)
+    assert not checker.check("9" * 50 + " water moves").supported
