@@ -31,6 +31,8 @@ def test_ask_streams_an_answer_and_lists_its_sources(volcano_notes, session_data
     assert result.returncode == 0, result.stderr
     answer, _, sources = result.stdout.rpartition("\nSources:\n")
     assert answer.strip() and NOT_IN_DOCUMENTS not in answer
+    # The notes' own sentence comes first, verbatim, before the model's explanation.
+    assert "A caldera forms when a magma chamber empties and the summit collapses into it." in answer
     assert sources.splitlines()[0].startswith("  [1] volcano notes ask")
 
 
@@ -40,10 +42,8 @@ def test_ask_says_plainly_when_the_documents_do_not_cover_the_question(volcano_n
     answer = json.loads(result.stdout)
     assert answer["grounded"] is False and answer["not_in_documents"] == NOT_IN_DOCUMENTS
     assert answer["sources"] == [] and answer["status"] == "done"
-    # Measured at the first streamed token, so after the question and before the last of several
-    # tokens; an unmeasured value falls back to the whole latency and fails the strict bound.
-    assert answer["completion_tokens"] > 1
-    assert 0 < answer["first_token_ms"] < answer["latency_ms"]
+    # Nothing covers it and the bundled model would only invent: it is not asked at all.
+    assert answer["answer"] == "" and answer["completion_tokens"] == 0 and answer["quotes"] == []
     continued = studyteddy(session_data_dir, "ask", "And when?", "--thread", answer["thread_id"], "--json")
     assert json.loads(continued.stdout)["thread_id"] == answer["thread_id"]
     listing = studyteddy(session_data_dir, "threads", "--json")

@@ -11,16 +11,27 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
+from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
-from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS, INTERRUPTED_MESSAGE, NOT_IN_DOCUMENTS
-from studyteddy_desktop.assembly import open_services
+from studyteddy_desktop.domain.tutor_dto import (
+    EVENT_TOKENS,
+    INTERRUPTED_MESSAGE,
+    NOT_IN_DOCUMENTS,
+    LanguageModelDTO,
+)
 from studyteddy_desktop.services.app_services import AppServices
 from studyteddy_desktop.ui.change_broadcast import broadcaster_for
 from studyteddy_desktop.ui.event_listener import WorkerEventListener
 from studyteddy_desktop.ui.panes.tutor_pane import TutorPane
-from studyteddy_desktop.ui.tutor.answer_card import AnswerCard
-from studyteddy_desktop.ui.tutor.composer import SUMMARY_NEEDS_ONE
+from studyteddy_desktop.domain.tutor_dto import support_text
+from studyteddy_desktop.ui.tutor.answer_card import GENERAL_KNOWLEDGE_REFUSED, AnswerCard
+from studyteddy_desktop.ui.tutor.composer import (
+    BUNDLED_TOO_SMALL,
+    MODEL_TOO_SMALL,
+    SUMMARY_NEEDS_ONE,
+    Composer,
+)
 from studyteddy_desktop.ui.tutor.safe_markdown_view import SafeMarkdownView, link_citations
 from tests.worker_support import session_worker
 
@@ -85,11 +96,14 @@ def _ask(qtbot, pane: TutorPane, question: str) -> AnswerCard:
 def test_an_answer_streams_in_and_ends_with_its_sources_and_a_rating_that_persists(qtbot, pane, tutor_services):
     services, document = tutor_services
     seen_while_generating: list[str] = []
+    quotes_at_first_token: list[int] = []
 
     def watch(event) -> None:
         # The pane has handled the event already, so a streaming card holds the new text here.
         cards = list(pane.conversation.cards.values())
         if event.kind == EVENT_TOKENS and cards and cards[-1].generating:
+            if not seen_while_generating:
+                quotes_at_first_token.append(len(cards[-1].quote_list.quote_labels))
             seen_while_generating.append(cards[-1].text)
 
     pane.event_hooks.append(watch)
@@ -109,6 +123,17 @@ def test_an_answer_streams_in_and_ends_with_its_sources_and_a_rating_that_persis
     assert "tokens" in card.stats_label.text() and final.model_name in card.stats_label.text()
     assert not card.retry_button.isVisibleTo(pane)
     assert pane.composer.send_button.isVisibleTo(pane)
+
+    # The answer opens with sentences of the document, verbatim, shown before the model's first word.
+    notes = " ".join(GLAND_NOTES.split())
+    assert final.quotes and all(" ".join(quote.text.split()) in notes for quote in final.quotes)
+    assert [label.text() for label in card.quote_list.quote_labels] == [quote.text.strip() for quote in final.quotes]
+    assert card.quote_list.isVisibleTo(pane) and quotes_at_first_token and quotes_at_first_token[0] > 0
+    assert final.checked_sentences is not None and final.supported_sentences is not None
+    assert card.support_label.text() == support_text(final.checked_sentences, final.supported_sentences)
+    with qtbot.waitSignal(pane.passage_requested, timeout=5_000) as quoted:
+        qtbot.mouseClick(card.quote_list.source_buttons[0], Qt.MouseButton.LeftButton)
+    assert quoted.args[0] == document.id
 
     source_button = card.sources_box.findChildren(type(pane.composer.send_button), "sourceLink")[0]
     with qtbot.waitSignal(pane.passage_requested, timeout=5_000) as opened:
@@ -131,20 +156,68 @@ def test_an_answer_streams_in_and_ends_with_its_sources_and_a_rating_that_persis
     services.tutor.delete_thread(card.dto.thread_id)
 
 
-def test_a_question_beyond_the_documents_shows_the_banner_and_stop_cancels(qtbot, pane, tutor_services):
+def test_a_question_beyond_the_documents_says_so_and_stops(qtbot, pane, tutor_services):
     services, _document = tutor_services
+    # The bundled model is the one in use: it may not answer from general knowledge.
+    option = pane.composer.general_knowledge_box
+    qtbot.waitUntil(lambda: option.toolTip() == BUNDLED_TOO_SMALL, timeout=10_000)
+    assert not option.isEnabled() and not pane.composer.general_knowledge()
+
     card = _ask(qtbot, pane, UNRELATED_QUESTION)
-    qtbot.waitUntil(lambda: card.grounded is not None, timeout=ANSWER_TIMEOUT_MS)
-    assert card.grounded is False
+    qtbot.waitUntil(lambda: card.status == "done", timeout=ANSWER_TIMEOUT_MS)
+    final = services.tutor.interaction(card.interaction_id)
+    assert final.grounded is False and final.answer == "" and not final.quotes and not final.general_knowledge
     assert card.banner.isVisibleTo(pane) and NOT_IN_DOCUMENTS in card.banner.text()
-    assert "general knowledge" in card.speaker.text()
-    qtbot.waitUntil(lambda: card.text.strip() != "", timeout=ANSWER_TIMEOUT_MS)
+    for hidden in (card.quote_list, card.explanation_label, card.view, card.general_label, card.sources_box):
+        assert not hidden.isVisibleTo(pane), hidden.objectName()
+    assert pane.generating_id is None and pane.composer.send_button.isVisibleTo(pane)
+    services.tutor.delete_thread(card.dto.thread_id)
+
+
+def test_asking_for_general_knowledge_reaches_the_answer(qtbot, pane, tutor_services):
+    services, _document = tutor_services
+    qtbot.waitUntil(lambda: pane.composer.general_knowledge_box.toolTip() == BUNDLED_TOO_SMALL, timeout=10_000)
+    # As the pane shows it when a large added model is in use; the worker still judges the real one.
+    pane.composer.set_language_model(LanguageModelDTO(path="/models/large.gguf", name="large", size_bytes=5 << 30,
+                                                      bundled=False, active=True, problem=None,
+                                                      general_knowledge=True))
+    pane.composer.general_knowledge_box.setChecked(True)
+    card = _ask(qtbot, pane, UNRELATED_QUESTION)
+    assert services.tutor.interaction(card.interaction_id).general_knowledge is True
+    qtbot.waitUntil(lambda: card.status == "done", timeout=ANSWER_TIMEOUT_MS)
+    # The bundled model actually answered, and it may not: the card says why nothing follows the banner.
+    assert card.banner.isVisibleTo(pane) and not card.view.isVisibleTo(pane)
+    assert card.status_label.text() == GENERAL_KNOWLEDGE_REFUSED
+    services.tutor.delete_thread(card.dto.thread_id)
+
+
+def test_stop_cancels_an_answer_being_written(qtbot, pane, tutor_services):
+    services, _document = tutor_services
+    card = _ask(qtbot, pane, GLAND_QUESTION)
+    qtbot.waitUntil(lambda: card.grounded is not None, timeout=ANSWER_TIMEOUT_MS)
     qtbot.keyClick(pane.composer.question_edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: card.status == "cancelled", timeout=30_000)
     assert services.tutor.interaction(card.interaction_id).status == "cancelled"
     assert card.retry_button.isVisibleTo(pane) and "Stopped" in card.status_label.text()
     assert pane.generating_id is None and pane.composer.send_button.isVisibleTo(pane)
     services.tutor.delete_thread(card.dto.thread_id)
+
+
+def test_general_knowledge_can_be_asked_for_only_with_a_model_able_to(qtbot):
+    composer = Composer()
+    qtbot.addWidget(composer)
+    option = composer.general_knowledge_box
+    assert not option.isEnabled() and option.toolTip() == BUNDLED_TOO_SMALL
+    large = LanguageModelDTO(path="/m/large.gguf", name="large-8b", size_bytes=5 << 30, bundled=False, active=True,
+                             problem=None, general_knowledge=True)
+    composer.set_language_model(large)
+    assert option.isEnabled() and "large-8b" in option.toolTip() and not composer.general_knowledge()
+    option.setChecked(True)
+    assert composer.general_knowledge()
+    composer.set_language_model(LanguageModelDTO(path="/m/small.gguf", name="small", size_bytes=1 << 30,
+                                                 bundled=False, active=True, problem=None))
+    assert not option.isEnabled() and not option.isChecked() and not composer.general_knowledge()
+    assert option.toolTip() == MODEL_TOO_SMALL and option.accessibleDescription() == MODEL_TOO_SMALL
 
 
 def test_an_empty_question_is_refused_with_a_message(qtbot, pane):

@@ -12,14 +12,21 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QS
 
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.domain.events import Changes
-from studyteddy_desktop.domain.tutor_dto import (EVENT_FINISHED, EVENT_NOTICE, EVENT_SOURCES, EVENT_TOKENS,
-                                                 INTERRUPTED_MESSAGE, InteractionDTO, SourceDTO, ThreadDTO)
+from studyteddy_desktop.domain.tutor_dto import (
+    INTERRUPTED_MESSAGE,
+    InteractionDTO,
+    LanguageModelDTO,
+    SourceDTO,
+    ThreadDTO,
+)
 from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
 from studyteddy_desktop.ui.change_broadcast import ChangeSubscription, broadcaster_for
+from studyteddy_desktop.ui.tutor.answer_events import AnswerEvents
 from studyteddy_desktop.ui.tutor.composer import Composer
 from studyteddy_desktop.ui.tutor.conversation_view import ConversationView
 from studyteddy_desktop.ui.tutor.empty_state import EmptyState
 from studyteddy_desktop.ui.tutor.thread_list import NEW_CONVERSATION_KEYS, ThreadList
+from studyteddy_desktop.ui.tutor.tutor_style import TUTOR_STYLE
 
 if TYPE_CHECKING:
     from studyteddy_desktop.domain.document_dto import DocumentDTO
@@ -32,24 +39,8 @@ if TYPE_CHECKING:
 SILENCE_BEFORE_SUSPICION_S = 5.0
 _WATCHDOG_SILENCE_S = 45.0
 _WATCHDOG_INTERVAL_MS = 10_000
-_EARLY_EVENT_ANSWERS = 8
 THREADS = Changes(threads=True)
 SHOWN_HERE = Changes(threads=True, documents=True)
-
-_STYLE = """
-QFrame#answerCard { border: 1px solid palette(mid); border-radius: 8px; background: palette(base); }
-QLabel#questionBubble { background: palette(alternate-base); border: 1px solid palette(midlight);
-                        border-radius: 8px; padding: 6px 10px; }
-QLabel#notInDocuments { background: palette(tool-tip-base); color: palette(tool-tip-text);
-                        border: 1px solid palette(mid); border-left: 4px solid palette(highlight);
-                        border-radius: 4px; padding: 6px 8px; }
-QLabel#tutorNotice { border-left: 4px solid palette(mid); padding: 4px 8px; }
-QLabel#answerStats, QLabel#answerStatus { color: palette(placeholder-text); }
-QPushButton#sourceLink { text-align: left; color: palette(link); border: none; padding: 2px 4px; }
-QPushButton#sourceLink:hover, QPushButton#sourceLink:focus { text-decoration: underline; }
-QToolButton#ratingStar { font-size: 13pt; padding: 0 1px; }
-QPushButton#exampleQuestion { text-align: left; padding: 6px 12px; }
-"""
 
 
 class TutorPane(QWidget):
@@ -69,8 +60,6 @@ class TutorPane(QWidget):
         self.deleted_thread: ThreadDTO | None = None
         self.documents: list[DocumentDTO] = []
         self._checking_worker = False
-        # Events can overtake the reply to `ask`: they wait here until their card exists.
-        self._early_events: dict[uuid.UUID, list[WorkerEvent]] = {}
 
         self.thread_list = ThreadList()
         self.thread_list.thread_chosen.connect(self.open_thread)
@@ -81,6 +70,7 @@ class TutorPane(QWidget):
         self.conversation.source_clicked.connect(self.open_source)
         self.conversation.rating_chosen.connect(self.rate)
         self.conversation.retry_requested.connect(self.retry)
+        self.answer_events = AnswerEvents(self.conversation, heard=self._heard, finished=self._finished)
         self.empty_state = EmptyState()
         self.empty_state.example_chosen.connect(self._use_example)
         self.composer = Composer()
@@ -113,7 +103,7 @@ class TutorPane(QWidget):
         layout.setContentsMargins(18, 12, 18, 12)
         layout.addLayout(heading)
         layout.addWidget(splitter, stretch=1)
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(TUTOR_STYLE)
 
         for keys, slot, context in (
                 (NEW_CONVERSATION_KEYS, self.new_conversation, Qt.ShortcutContext.WindowShortcut),
@@ -130,11 +120,14 @@ class TutorPane(QWidget):
         broadcaster_for(services).worker_event.connect(self.on_worker_event)
         self.refresh_threads()
         self.refresh_documents()
+        self.refresh_language_model()
 
     # -- loading ----------------------------------------------------------------------
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        # The model may have changed in Settings, which sends no change of its own.
+        self.refresh_language_model()
         self.focus_question()
 
     def _on_changes(self, changes: Changes) -> None:
@@ -153,6 +146,12 @@ class TutorPane(QWidget):
 
     def refresh_documents(self) -> None:
         BackgroundOp.plain(self.services.documents.list_documents, parent=self).success(self._show_documents).run()
+
+    def refresh_language_model(self) -> None:
+        def shown(models: list[LanguageModelDTO]) -> None:
+            self.composer.set_language_model(next((model for model in models if model.active), None))
+
+        BackgroundOp.plain(self.services.language_models.list_models, parent=self).success(shown).run()
 
     def _show_documents(self, documents: list[DocumentDTO]) -> None:
         self.documents = documents
@@ -211,11 +210,13 @@ class TutorPane(QWidget):
             self.composer.say(problem, problem=True)
             return
         question, mode = self.composer.question(), self.composer.mode()
+        general_knowledge = self.composer.general_knowledge()
         document_ids, subject = self.composer.scope_picker.scope()
         thread_id = self.current_thread_id
         self.composer.send_button.setEnabled(False)
         (ChangeOp.plain(self.services, lambda: self.services.tutor.ask(
-            question, thread_id=thread_id, mode=mode, document_ids=document_ids, subject=subject or ""),
+            question, thread_id=thread_id, mode=mode, document_ids=document_ids, subject=subject or "",
+            general_knowledge=general_knowledge),
             changes=THREADS, parent=self)
          .success(self._asked).failure(self._ask_failed).run())
 
@@ -230,8 +231,7 @@ class TutorPane(QWidget):
         self.conversation.scroll_to_end()
         self._show_empty_state()
         self._set_generating(dto.id)
-        for event in self._early_events.pop(dto.id, []):
-            self.on_worker_event(event)
+        self.answer_events.replay_early(dto.id)
 
     def _ask_failed(self, error: BaseException) -> None:
         self.composer.send_button.setEnabled(True)
@@ -277,30 +277,17 @@ class TutorPane(QWidget):
     # -- the answer streaming in ------------------------------------------------------
 
     def on_worker_event(self, event: WorkerEvent) -> None:
-        if not event.kind.startswith("tutor.") or not event.data.get("interaction_id"):
-            return
-        interaction_id = uuid.UUID(event.data["interaction_id"])
-        card = self.conversation.card(interaction_id)
-        if card is None:
-            if len(self._early_events) >= _EARLY_EVENT_ANSWERS and interaction_id not in self._early_events:
-                self._early_events.pop(next(iter(self._early_events)))
-            self._early_events.setdefault(interaction_id, []).append(event)
-            return
+        self.answer_events.deliver(event)
+
+    def _heard(self, interaction_id: uuid.UUID) -> None:
         if interaction_id == self.generating_id:
             self.last_event_at = time.monotonic()
-        if event.kind == EVENT_SOURCES:
-            card.set_sources(bool(event.data.get("grounded")),
-                             [SourceDTO.from_json(item) for item in event.data.get("sources", ())])
-        elif event.kind == EVENT_TOKENS:
-            card.append_tokens(str(event.data.get("text", "")))
-        elif event.kind == EVENT_NOTICE:
-            card.show_notice(event.message)
-        elif event.kind == EVENT_FINISHED:
-            card.finish(str(event.data.get("status", "failed")), event.data.get("answer"), event.message)
-            if interaction_id == self.generating_id:
-                self._set_generating(None)
-                self.composer.say("")
-            self._reload_card(interaction_id)
+
+    def _finished(self, interaction_id: uuid.UUID) -> None:
+        if interaction_id == self.generating_id:
+            self._set_generating(None)
+            self.composer.say("")
+        self._reload_card(interaction_id)
 
     def _reload_card(self, interaction_id: uuid.UUID) -> None:
         def loaded(dto: InteractionDTO) -> None:

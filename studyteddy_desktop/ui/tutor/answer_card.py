@@ -1,4 +1,4 @@
-"""One question and its answer: streamed Markdown, sources, rating, figures and Retry."""
+"""One question and its answer: quotes from the documents, the model's explanation, sources, rating, Retry."""
 
 from __future__ import annotations
 
@@ -17,7 +17,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyteddy_desktop.domain.tutor_dto import NOT_IN_DOCUMENTS, InteractionDTO, SourceDTO
+from studyteddy_desktop.domain.tutor_dto import (
+    CUT_FOR_REPETITION,
+    EXPLANATION_NOTE,
+    EXPLANATION_TITLE,
+    GENERAL_KNOWLEDGE_LABEL,
+    NOT_IN_DOCUMENTS,
+    InteractionDTO,
+    QuoteDTO,
+    SourceDTO,
+    support_text,
+)
+from studyteddy_desktop.ui.tutor.quote_list import QuoteList, button_text, source_tooltip
 from studyteddy_desktop.ui.tutor.safe_markdown_view import CITATION_SCHEME, SafeMarkdownView, link_citations
 
 # Streamed text is re-rendered at most this often, so a long answer never makes the window lag.
@@ -27,22 +38,27 @@ _MODE_LABELS = {"quiz": "Quiz", "summarise": "Summary"}
 SLOW_START_MS = 4_000
 _SLOW_HINT = " Right after start-up this takes longer, while Teddy's models load."
 _STATUS_TEXT = {"cancelled": "Stopped before the end.", "failed": "This answer could not be finished."}
+GENERAL_KNOWLEDGE_REFUSED = ("You asked for general knowledge too, but the model in use is too small to answer from "
+                             "it without inventing; a larger model can be added in the model manager.")
 
 
 def _stats_text(dto: InteractionDTO) -> str:
     parts = []
     if dto.model_name:
         parts.append(dto.model_name)
-    if dto.completion_tokens is not None:
+    if dto.completion_tokens:
         parts.append(f"{dto.completion_tokens} tokens")
-    if dto.first_token_ms is not None:
-        parts.append(f"first word after {dto.first_token_ms / 1000:.1f} s")
+    first_word_ms = dto.first_shown_ms if dto.first_shown_ms is not None else dto.first_token_ms
+    if first_word_ms is not None:
+        parts.append(f"first word after {first_word_ms / 1000:.1f} s")
     if dto.latency_ms is not None:
         parts.append(f"{dto.latency_ms / 1000:.1f} s in all")
     return " · ".join(parts)
 
 
 class AnswerCard(QFrame):
+    """Top to bottom: the question, the quotes from the documents, then the model's explanation, labelled."""
+
     source_clicked = Signal(object)
     rating_chosen = Signal(object, object)
     retry_requested = Signal(object)
@@ -54,6 +70,7 @@ class AnswerCard(QFrame):
         self.text = dto.answer
         self.grounded: bool | None = dto.grounded
         self.sources: tuple[SourceDTO, ...] = dto.sources
+        self.quotes: tuple[QuoteDTO, ...] = dto.quotes
         self.status = dto.status
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
@@ -74,20 +91,20 @@ class AnswerCard(QFrame):
         question_row.addStretch(1)
         question_row.addWidget(self.question_label, stretch=4)
 
-        self.banner = QLabel(f"ℹ  {NOT_IN_DOCUMENTS}")
-        self.banner.setObjectName("notInDocuments")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        self.notice = QLabel()
-        self.notice.setObjectName("tutorNotice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        self.speaker = QLabel()
+        self.notice = self._note_label("tutorNotice")
+        self.banner = self._note_label("notInDocuments", f"ℹ  {NOT_IN_DOCUMENTS}")
+        self.general_label = self._note_label("generalKnowledge", f"⚠  {GENERAL_KNOWLEDGE_LABEL}")
+        self.quote_list = QuoteList()
+        self.quote_list.source_clicked.connect(self.source_clicked)
+        self.explanation_label = QLabel()
+        self.explanation_label.setObjectName("explanationLabel")
+        self.explanation_label.setWordWrap(True)
+        self.explanation_label.setContentsMargins(0, 4, 0, 0)
         self.view = SafeMarkdownView()
         self.view.anchorClicked.connect(self._anchor_clicked)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("answerStatus")
-        self.status_label.setWordWrap(True)
+        # Right under the text, where the cut is.
+        self.cut_label = self._note_label("answerCut", f"✂  {CUT_FOR_REPETITION}")
+        self.status_label = self._note_label("answerStatus")
 
         self.sources_box = QWidget()
         self.sources_layout = QVBoxLayout(self.sources_box)
@@ -109,28 +126,35 @@ class AnswerCard(QFrame):
             self.stars.append(star)
             footer.addWidget(star)
         footer.addStretch(1)
-        # On its own wrapping line: a long model name must never widen the card past the window.
-        self.stats_label = QLabel()
-        self.stats_label.setObjectName("answerStats")
-        self.stats_label.setWordWrap(True)
         self.retry_button = QPushButton("Retry")
         self.retry_button.setToolTip("Ask this question again")
         self.retry_button.clicked.connect(lambda: self.retry_requested.emit(self.dto.id))
         footer.addWidget(self.retry_button)
+        self.support_label = self._note_label("answerSupport")
+        # On its own wrapping line: a long model name must never widen the card past the window.
+        self.stats_label = self._note_label("answerStats")
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setContentsMargins(14, 12, 14, 10)
         layout.setSpacing(6)
         layout.addLayout(question_row)
-        layout.addWidget(self.speaker)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.view)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.sources_box)
+        for widget in (self.notice, self.banner, self.general_label, self.quote_list):
+            layout.addWidget(widget)
+        for widget in (self.explanation_label, self.view, self.cut_label, self.status_label, self.sources_box):
+            layout.addWidget(widget)
         layout.addLayout(footer)
-        layout.addWidget(self.stats_label)
+        for widget in (self.support_label, self.stats_label):
+            layout.addWidget(widget)
         self.show_interaction(dto)
+
+    @staticmethod
+    def _note_label(name: str, text: str = "") -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.hide()
+        return label
 
     @property
     def interaction_id(self) -> uuid.UUID:
@@ -149,6 +173,8 @@ class AnswerCard(QFrame):
         self.grounded = dto.grounded
         if dto.sources or not self.sources:
             self.sources = dto.sources
+        if dto.quotes or not self.quotes:
+            self.quotes = dto.quotes
         if dto.answer or dto.status != "generating":
             self.text = dto.answer
         mode = _MODE_LABELS.get(dto.mode)
@@ -159,9 +185,11 @@ class AnswerCard(QFrame):
 
     # -- streaming --------------------------------------------------------------------
 
-    def set_sources(self, grounded: bool, sources: list[SourceDTO]) -> None:
+    def set_sources(self, grounded: bool, sources: list[SourceDTO], quotes: list[QuoteDTO] | None = None) -> None:
+        """Retrieval's result, which comes before any word of the model: the quotes show at once."""
         self.grounded = grounded
         self.sources = tuple(sources)
+        self.quotes = tuple(quotes or ())
         self._show_sources()
         self._show_grounding()
         self._schedule_render()
@@ -174,12 +202,16 @@ class AnswerCard(QFrame):
         self.notice.setText(f"⚠  {message}")
         self.notice.setVisible(bool(message))
 
-    def finish(self, status: str, answer: str | None, error: str) -> None:
+    def finish(self, status: str, answer: str | None, error: str, *, checked_sentences: int | None = None,
+               supported_sentences: int | None = None, cut_for_repetition: bool = False,
+               first_shown_ms: int | None = None) -> None:
         """The worker's last word; the recorded figures follow with `show_interaction`."""
         self.status = status
         if answer is not None:
             self.text = answer
-        self.dto = replace(self.dto, status=status, answer=self.text, error=error or None)
+        self.dto = replace(self.dto, status=status, answer=self.text, error=error or None,
+                           checked_sentences=checked_sentences, supported_sentences=supported_sentences,
+                           cut_for_repetition=cut_for_repetition, first_shown_ms=first_shown_ms)
         self._render_timer.stop()
         self._render_answer()
         self._update_footer()
@@ -190,11 +222,21 @@ class AnswerCard(QFrame):
         if not self._render_timer.isActive():
             self._render_timer.start()
 
+    @property
+    def _from_before_checking(self) -> bool:
+        """An answer recorded before explanations were checked against the documents."""
+        return self.status != "generating" and self.dto.checked_sentences is None and not self.quotes
+
     def _show_grounding(self) -> None:
-        general = self.grounded is False
-        self.banner.setVisible(general)
-        self.speaker.setText("<b>Teddy</b>" + (" · <i>general knowledge, not from your documents</i>"
-                                                if general else ""))
+        has_text = bool(self.text.strip())
+        self.banner.setVisible(self.grounded is False)
+        self.general_label.setVisible(self.grounded is False and has_text)
+        self.quote_list.show_quotes(self.quotes if self.grounded else (), self.sources)
+        if self._from_before_checking:
+            self.explanation_label.setText("<b>Teddy</b>")
+        else:
+            self.explanation_label.setText(f"<b>{EXPLANATION_TITLE}</b> · {EXPLANATION_NOTE}")
+        self.explanation_label.setVisible(self.grounded is not False and has_text)
         self.status_label.setText(self._status_text())
         self.status_label.setVisible(bool(self.status_label.text()))
 
@@ -207,10 +249,16 @@ class AnswerCard(QFrame):
         if self.status == "generating":
             if self.text:
                 return "Writing…"
+            if self.grounded is False and not self.dto.general_knowledge:
+                return ""
             hint = _SLOW_HINT if self._slow else ""
-            return ("Looking through your documents…" if self.grounded is None else "Thinking…") + hint
+            if self.grounded is None:
+                return "Looking through your documents…" + hint
+            return ("Writing the explanation…" if self.quotes else "Thinking…") + hint
         if self.status == "failed":
             return f"⚠  {self.dto.error or _STATUS_TEXT['failed']}"
+        if self.status == "done" and self.grounded is False and not self.text.strip() and self.dto.general_knowledge:
+            return GENERAL_KNOWLEDGE_REFUSED
         return _STATUS_TEXT.get(self.status, "")
 
     def _show_sources(self) -> None:
@@ -222,13 +270,16 @@ class AnswerCard(QFrame):
             self.sources_box.hide()
             return
         heading = QLabel("<b>Sources</b>")
+        heading.setObjectName("sourcesHeading")
+        heading.setContentsMargins(0, 4, 0, 0)
         self.sources_layout.addWidget(heading)
         for source in self.sources:
             where = f", {source.page_label}" if source.page_label else ""
-            button = QPushButton(f"[{source.number}]  {source.document_title}{where}")
+            button = QPushButton(button_text(f"[{source.number}]  {source.document_title}{where}"))
             button.setObjectName("sourceLink")
             button.setFlat(True)
-            button.setToolTip(f"Open this passage in Documents\n\n{source.quote[:400]}")
+            button.setToolTip(source_tooltip(source))
+            button.setAccessibleName(f"Source {source.number}: {source.document_title}{where}")
             button.clicked.connect(lambda _checked=False, chosen=source: self.source_clicked.emit(chosen))
             self.sources_layout.addWidget(button)
         self.sources_box.show()
@@ -240,7 +291,12 @@ class AnswerCard(QFrame):
             star.setText("★" if value <= rating else "☆")
             star.setVisible(finished)
         self.rating_label.setVisible(finished)
-        self.stats_label.setText(_stats_text(self.dto) if self.status != "generating" else "")
+        settled = self.status != "generating"
+        self.support_label.setText(support_text(self.dto.checked_sentences, self.dto.supported_sentences)
+                                   if settled else "")
+        self.support_label.setVisible(bool(self.support_label.text()))
+        self.cut_label.setVisible(settled and self.dto.cut_for_repetition)
+        self.stats_label.setText(_stats_text(self.dto) if settled else "")
         self.stats_label.setVisible(bool(self.stats_label.text()))
         self.retry_button.setVisible(self.status in ("failed", "cancelled"))
 

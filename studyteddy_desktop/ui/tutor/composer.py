@@ -1,10 +1,11 @@
-"""Where the student writes: the question, the mode, the scope, and Send or Stop."""
+"""Where the student writes: the question, the mode, the scope, general knowledge, and Send or Stop."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO
 from studyteddy_desktop.ui.tutor.question_edit import QuestionEdit
 from studyteddy_desktop.ui.tutor.scope_picker import ScopePicker
 
@@ -15,6 +16,11 @@ _PLACEHOLDERS = {
     "summarise": "Optional: what the summary should focus on. (Enter sends)",
 }
 SUMMARY_NEEDS_ONE = "Summarise works on one document: pick it under “Answer from”."
+GENERAL_KNOWLEDGE_OPTION = "Also answer from &general knowledge"
+BUNDLED_TOO_SMALL = ("The bundled model is too small to answer from general knowledge without inventing; "
+                     "add a larger model in the model manager.")
+MODEL_TOO_SMALL = ("The model in use is too small to answer from general knowledge without inventing; "
+                   "add a larger model in the model manager.")
 
 
 class Composer(QWidget):
@@ -32,6 +38,8 @@ class Composer(QWidget):
         self.mode_combo.currentIndexChanged.connect(lambda _index: self._mode_changed())
         self.scope_picker = ScopePicker()
         self.scope_picker.scope_changed.connect(self._mode_changed)
+        self.general_knowledge_box = QCheckBox(GENERAL_KNOWLEDGE_OPTION)
+        self.set_language_model(None)
         self.send_button = QPushButton("Send")
         self.send_button.setDefault(False)
         self.send_button.setToolTip("Send the question (Enter)")
@@ -68,6 +76,8 @@ class Composer(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(options)
         layout.addLayout(row)
+        # Below the question, on its own: the options row has no room left in a narrow window.
+        layout.addWidget(self.general_knowledge_box)
 
     def question(self) -> str:
         return self.question_edit.toPlainText()
@@ -79,6 +89,26 @@ class Composer(QWidget):
         index = self.mode_combo.findData(mode)
         if index >= 0:
             self.mode_combo.setCurrentIndex(index)
+
+    def general_knowledge(self) -> bool:
+        """Whether the student asked that a question the documents do not cover be answered anyway."""
+        return self.general_knowledge_box.isEnabled() and self.general_knowledge_box.isChecked()
+
+    def set_language_model(self, model: LanguageModelDTO | None) -> None:
+        """Only a model the model manager marks as able may answer from general knowledge."""
+        able = model is not None and model.general_knowledge
+        box = self.general_knowledge_box
+        box.setEnabled(able)
+        if not able:
+            box.setChecked(False)
+            why = MODEL_TOO_SMALL if model is not None and not model.bundled else BUNDLED_TOO_SMALL
+            box.setToolTip(why)
+            box.setAccessibleDescription(why)
+            return
+        tip = (f"When your documents do not cover a question, {model.name} answers from what it knows; "
+               "that text is labelled as not from your documents.")
+        box.setToolTip(tip)
+        box.setAccessibleDescription(tip)
 
     def set_generating(self, generating: bool) -> None:
         self.send_button.setVisible(not generating)

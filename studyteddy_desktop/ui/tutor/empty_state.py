@@ -39,7 +39,7 @@ class EmptyState(QWidget):
                 "Each answer says which page it comes from: click a source to open it.</p>")
         if not ready:
             text += ("<p><b>Teddy answers best from your documents.</b> Import your notes in "
-                     "<b>Documents</b> first; until then answers are general knowledge.</p>")
+                     "<b>Documents</b> first: until then Teddy can only say that a question is not in your documents.</p>")
         self.intro.setText(text + "<p>Try one of these:</p>")
         while self.examples.count():
             item = self.examples.takeAt(0)
