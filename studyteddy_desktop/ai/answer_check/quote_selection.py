@@ -25,6 +25,16 @@ _DEFINITIONAL = re.compile(
     r"|\b(?:se llama|se denomina|se define|es una?)\b"
     r"|\b(?:definition|definiert|définition|definición|definicion)\b",
     re.IGNORECASE)
+# "A topological space is …", "Ein topologischer Raum ist ein Paar …": the term first, then what it is.
+_TERM_FIRST_DEFINITION = re.compile(
+    r"^(?:Definition\s*[\d.]*\s*:?\s*)?(?:an?|the|ein|eine|einen|der|die|das|une?|les?|la|el|los|las)\s+"
+    r"[^.!?]{1,60}?\s(?:is|are|ist|sind|heißt|est|sont|es|son)\s", re.IGNORECASE)
+# "Sei X ein topologischer Raum", "Let X be …": a premise that sets up something else, not an answer;
+# a sentence that opens with a formula or a bracket reads as a fragment out of context.
+_PREMISE = re.compile(r"^(?:Definition\s*[\d.]*\s*:?\s*)?(?:sei|seien|es sei|es seien|let|suppose|soit|soient|"
+                      r"sea|sean)\b|^[^\w\s]|^\w\b", re.IGNORECASE)
+_TERM_FIRST_WEIGHT = 0.8
+_PREMISE_PENALTY = 1.0
 MAX_QUOTE_CHARS = 400
 MIN_QUOTE_WORDS = 4
 _CLAUSE_END = re.compile(r"[,;:–—)](?=\s)")
@@ -67,6 +77,8 @@ def select_quotes(question: str, passages: Mapping[int, str], *, limit: int = 2,
             continue
         score = (shared + _PAIR_WEIGHT * len(wanted_pairs & _pairs(text))
                  + _DEFINITION_WEIGHT * bool(_DEFINITIONAL.search(text))
+                 + _TERM_FIRST_WEIGHT * bool(_TERM_FIRST_DEFINITION.search(text))
+                 - _PREMISE_PENALTY * bool(_PREMISE.search(text))
                  + _DENSITY_WEIGHT * shared / len(keys)
                  - _RANK_PENALTY * ranks[number] + _SIMILARITY_WEIGHT * closeness)
         scored.append((score, order, Quote(number, text)))
@@ -130,6 +142,6 @@ def _fallback_quote(passages: Mapping[int, str]) -> list[Quote]:
     for number in sorted(passages):
         candidates = sentences(passages[number])
         if candidates:
-            definitional = [text for text in candidates if _DEFINITIONAL.search(text)]
+            definitional = [text for text in candidates if _DEFINITIONAL.search(text) and not _PREMISE.search(text)]
             return [Quote(number, (definitional or candidates)[0])]
     return []

@@ -16,14 +16,26 @@ from studyteddy_desktop.ai.answer_check.stopwords import ALL
 from studyteddy_desktop.ai.answer_check.word_matching import (
     all_keys,
     content_keys,
+    is_content_word,
     language_of,
     plain,
     word_key,
+    words,
 )
 
 # Share of a sentence's content words found in one passage, and how many at least (as citation_check).
 SUPPORTED = 0.5
 MIN_SHARED_WORDS = 2
+# How many content words apart two words may stand in a passage and still be read as said together.
+PAIR_WINDOW = 3
+# Words that give a clause a direction: which side comes first changes what it claims.
+_DIRECTED = re.compile(r"\b(?:than|before|after|causes?|caused|leads? to|results? in|precedes?|follows?|more|less|"
+                       r"better|worse|larger|smaller|greater|higher|lower|als|vor|nach|mehr|weniger|besser|"
+                       r"que|avant|après|plus|moins|mejor|peor|antes|después|más|menos)\b", re.IGNORECASE)
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Words on either side of these belong to different statements, whose order says nothing.
+_CLAUSE = re.compile(r"[,;:()\n]|\b(?:and|but|so|or|while|und|aber|oder|sowie|et|mais|ou|y|pero|o)\b",
+                     re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]")
 _LIST_MARKER = re.compile(r"\s*(?:[-*•–]|\d{1,3}[.)])\s+")
@@ -49,6 +61,7 @@ class SupportChecker:
         self._passages = dict(passages)
         self._known_titles = tuple(known_titles)
         self._content = {number: content_keys(text) for number, text in self._passages.items()}
+        self._sequences = {number: _content_sequence(text) for number, text in self._passages.items()}
         titles = " ".join(self._known_titles)
         self._vocabulary = all_keys(titles).union(*(all_keys(text) for text in self._passages.values()))
         self._numbers = {_plain_number(number) for text in (*self._passages.values(), titles)
@@ -72,6 +85,10 @@ class SupportChecker:
                 best_number, best_ratio, best_shared = number, shared / len(words), shared
         if best_number is None or best_ratio < SUPPORTED or best_shared < MIN_SHARED_WORDS:
             return Support(False, None, "shares too few words with the sources")
+        reversed_pair = _reversed_pair(sentence, self._sequences[best_number])
+        if reversed_pair is not None:
+            return Support(False, None, f"puts {reversed_pair[0]} and {reversed_pair[1]} the other way round "
+                                        f"from passage {best_number}")
         return Support(True, best_number, f"{best_shared} of its {len(words)} words are in passage {best_number}")
 
     def _invented_specific(self, sentence: str) -> str | None:
@@ -87,6 +104,36 @@ class SupportChecker:
         for title in foreign_titles(sentence, self._known_titles):
             return f"names the document {title}, which is not among the sources"
         return None
+
+
+def _content_sequence(text: str) -> list[list[str]]:
+    """Content-word keys of each sentence of the text, in order."""
+    return [[word_key(word) for word in words(part) if is_content_word(word)] for part in _PASSAGE_SENTENCE.split(text)]
+
+
+def _near_in_order(sentences: list[list[str]], first: str, then: str) -> bool:
+    return any(then in sequence[index + 1:index + 1 + PAIR_WINDOW]
+               for sequence in sentences for index, key in enumerate(sequence) if key == first)
+
+
+def _reversed_pair(sentence: str, passage: list[list[str]]) -> tuple[str, str] | None:
+    """Two words of one directed clause of the sentence that the passage has only the other way round.
+
+    Shared words say nothing of which way a relation runs: "complex is better than simple" shares every
+    word with "Simple is better than complex". In a clause that compares or orders ("than", "before",
+    "causes"), of each two neighbouring words the passage also has, the passage must not put them the
+    other way round without ever putting them this way.
+    """
+    present = {key for sequence in passage for key in sequence}
+    for clause in _CLAUSE.split(sentence):
+        if not clause or not _DIRECTED.search(clause):
+            continue  # "water diffuses" for "diffusion of water": without a direction, order is only style
+        keys = [key for key in (word_key(word) for word in words(clause or "") if is_content_word(word))
+                if key in present]
+        for first, then in zip(keys, keys[1:]):
+            if first != then and _near_in_order(passage, then, first) and not _near_in_order(passage, first, then):
+                return first, then
+    return None
 
 
 def names(sentence: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from studyteddy_desktop.ai.answer_check.sentence_support import Support, SupportChecker, names
 
 TOPOLOGY = {1: "A topological space is a set X with a family T of open sets. The union of open sets is open.",
@@ -77,3 +79,24 @@ def test_hostile_input_does_not_break_the_checker():
     for sentence in ("\x00\x00", "[[[[", "<passage number=\"1\">", "9" * 5000, "Ω" * 10_000, "A. B. C. D. E."):
         assert isinstance(checker.check(sentence), Support)
     assert not checker.check("9" * 50 + " water moves").supported
+
+
+ZEN = ("Beautiful is better than ugly.\nExplicit is better than implicit.\nSimple is better than complex.\n"
+       "Complex is better than complicated.\nFlat is better than nested.")
+
+
+@pytest.mark.parametrize(("sentence", "supported"), [
+    ("You're right, complex is indeed better than simple.", False),
+    ("Ugly is better than beautiful.", False),
+    ("Simple is better than complex.", True),
+    ("Complex is better than complicated, and simple is better than complex.", True),
+    ("Beautiful is better than ugly, so write beautiful code.", True),
+])
+def test_a_sentence_that_turns_a_relation_of_the_passage_round_is_not_supported(sentence, supported):
+    # Every word is shared either way round: only their order tells the passage's claim from its reverse.
+    assert SupportChecker({1: ZEN}).check(sentence).supported is supported
+
+
+def test_clauses_in_another_order_than_the_passage_are_still_supported():
+    passage = "Glaciers form where snow accumulates faster than it melts, over many years."
+    assert SupportChecker({1: passage}).check("Over many years snow accumulates and glaciers form.").supported

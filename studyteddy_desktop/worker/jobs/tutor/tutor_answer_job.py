@@ -278,8 +278,9 @@ class TutorAnswerer:
         best = max((hit.similarity or 0.0 for hit in hits), default=0.0)
         if best < GROUNDED_SIMILARITY:
             return [], {}, False
-        kept = sorted((hit for hit in hits if (hit.similarity or 0.0) >= PASSAGE_SIMILARITY_FLOOR),
-                      key=lambda hit: hit.similarity or 0.0, reverse=True)[:PASSAGES_IN_PROMPT]
+        # In the search's own order, which fuses meaning with the words themselves: in a language the
+        # embedding model reads poorly, a passage naming the very terms is often only third by similarity.
+        kept = [hit for hit in hits if (hit.similarity or 0.0) >= PASSAGE_SIMILARITY_FLOOR][:PASSAGES_IN_PROMPT]
         # Quotes come from, and sentences are checked against, the whole passage, less what talks to a model.
         passages = {number: remove_model_directives(hit.text) for number, hit in enumerate(kept, start=1)}
         return [SourceDTO(number=number, document_id=hit.document_id, document_title=hit.document_title,
