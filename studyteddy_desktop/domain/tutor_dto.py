@@ -34,7 +34,7 @@ def support_text(checked: int | None, supported: int | None) -> str:
         return ""
     supported = min(supported or 0, checked)
     text = (f"{supported} of {checked} sentence{'' if checked == 1 else 's'} checked "
-            f"{'was' if supported == 1 else 'were'} supported by your documents")
+            f"{'was' if 1 in (supported, checked) else 'were'} supported by your documents")
     return text + (f" · {checked - supported} left out" if supported < checked else "")
 
 

@@ -203,6 +203,7 @@ def test_while_streaming_the_quotes_show_before_any_word_of_the_model(qtbot, sho
 @pytest.mark.parametrize(("checked", "supported", "text"), [
     (None, None, ""), (0, 0, ""), (1, 1, "1 of 1 sentence checked was supported by your documents"),
     (3, 0, "0 of 3 sentences checked were supported by your documents · 3 left out"),
+    (1, 0, "0 of 1 sentence checked was supported by your documents · 1 left out"),
 ])
 def test_the_support_line_counts_what_was_checked(checked, supported, text):
     assert support_text(checked, supported) == text

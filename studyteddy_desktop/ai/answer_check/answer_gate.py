@@ -28,14 +28,23 @@ _MARKER_STARTS = frozenset(marker[0] for marker in _HELD_PREFIXES)
 _LONGEST_MARKER = max(len(marker) for marker in _HELD_PREFIXES)
 _UNFINISHED_AT_END = re.compile(r"<\|[A-Za-z_]{0,20}\|?$|\b(?:source|number)=\"[^\"\n]*$|[ \t]?\[[\d,\s]{0,8}$",
                                 re.IGNORECASE)
+_PAGE_LABEL = re.compile(r"[,;:\s]*\b(?:p|pp|page|pages|s|seite)\.?\s*[\d\s–-]*[.:]?\s*$", re.IGNORECASE)
 _FINAL_PUNCTUATION = ".!?\"')”’"
+
+
+def _label_key(text: str) -> str:
+    """A document title as the prompt labels passages with it ("Title, p. 3"), reduced to its words."""
+    text = _PAGE_LABEL.sub("", text)
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
 class AnswerGate:
     """Feed the answer piece by piece; what `feed` and `finish` return is the text to show."""
 
     def __init__(self, passages: Mapping[int, str], *, known_titles: Iterable[str] = ()) -> None:
+        known_titles = tuple(known_titles)
         self._checker = SupportChecker(passages, known_titles=known_titles) if passages else None
+        self._labels = {_label_key(title) for title in known_titles if _label_key(title)}
         self._guard = RepetitionGuard()
         self._raw = ""  # received text not cleaned yet: it may end in the start of markup
         self._clean = ""  # everything received, cleaned; judged up to `_judged`
@@ -135,6 +144,9 @@ class AnswerGate:
             return segment if self._shown_any else ""
         lead = segment[:len(segment) - len(segment.lstrip())]
         trail = segment[len(segment.rstrip()):]
+        if _label_key(body) in self._labels or not re.search(r"[^\W\d_]", body):
+            # "The Zen of Python, p. 1": the prompt's label of a passage, echoed, or its page number alone.
+            return ""
         marker = ""
         if self._checker is not None:
             support = self._checker.check(body)

@@ -122,3 +122,11 @@ def test_streaming_in_small_pieces_shows_the_same_as_one_piece(parts, step):
     assert one_char == whole
     pieces, pieces_gate = _shown(answer, CELLS, step=step)
     assert pieces == whole and pieces_gate.dropped == whole_gate.dropped
+
+
+def test_a_passage_label_the_model_echoes_is_left_out_and_not_counted():
+    gate = AnswerGate({1: "Simple is better than complex. Complex is better than complicated."},
+                      known_titles=["The Zen of Python"])
+    shown = gate.feed("The Zen of Python, p. 1\nSimple is better than complex. The Zen of Python, p.") + gate.finish()
+    assert shown.strip() == "Simple is better than complex.[1]"
+    assert (gate.checked, gate.supported) == (1, 1)
