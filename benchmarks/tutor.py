@@ -9,6 +9,8 @@ threshold was chosen on and a held-out set beside it: how often the top cited so
 document and page, and how precise and complete the "not in your documents" refusals are. The
 threshold sweep picks its best threshold on the tuning set alone and shows how that and the app's
 GROUNDED_SIMILARITY fare on the held-out set.
+Faithfulness (gold facts, verbatim quotes, supported sentences) on real documents has its own
+benchmark: .venv/bin/python benchmarks/tutor_faithfulness.py [--part tuning|held-out|both] [--limit N]
 """
 
 from __future__ import annotations
