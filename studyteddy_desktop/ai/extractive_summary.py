@@ -260,6 +260,11 @@ def _is_heading_line(line: str, rest: str, width: int) -> bool:
     return len(line) < 0.7 * width and line[-1] not in ".!?" and not rest.lstrip()[:1].islower()
 
 
+_MATH_SYMBOLS = frozenset("∈∉⊆⊂⊇⊃→←↦↔⇒⇐⇔∀∃∪∩≥≤≠≈=^_|∏∑¬×{}∘∞∂∫√")
+_MAX_MATH_SYMBOLS = 2
+_PROOF_OR_ITEM = re.compile(r"\s*(?:[-*•–]\s|(?:beweis|proof|preuve|demostración|demostracion)\b)", re.IGNORECASE)
+
+
 def _reads_as_prose(sentence: str) -> bool:
     words = sentence.split()
     if not MIN_WORDS <= len(words) <= MAX_WORDS or _CONTENTS.search(sentence):
@@ -276,6 +281,8 @@ def _reads_as_prose(sentence: str) -> bool:
         return False  # a formula or a table row
     if any(len(word) > _LONGEST_WORD for word in _WORD.findall(sentence)):
         return False
+    if sum(character in _MATH_SYMBOLS for character in sentence) > _MAX_MATH_SYMBOLS or _PROOF_OR_ITEM.match(sentence):
+        return False  # a formula in words, a step of a proof or a list item: none says what the text is about
     real_words = sum(1 for word in words if len(_WORD.findall(word)) == 1 and len(word.strip(".,;:!?()\"'")) >= 3)
     return real_words >= 0.5 * len(words)
 
