@@ -38,6 +38,8 @@ _SILENCE_LIMIT_S = 180.0
 EXPLANATION_LABEL = f"{EXPLANATION_TITLE} · {EXPLANATION_NOTE}"
 # Document text is untrusted: an escape sequence in it must not reach the terminal and restyle or rewrite it.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The answer is Markdown for the window; a terminal shows "Fill in the blank:" better than "blank\:".
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]<>|~&:@#!()+=.-])")
 GENERAL_KNOWLEDGE_TOO_SMALL = ("The model in use is too small to answer from general knowledge without inventing; "
                                "add a larger one with Settings → Tutor model. Only your documents are used.")
 
@@ -133,9 +135,12 @@ def _follow(services: AppServices, subscription, asked: InteractionDTO, *, strea
             text = str(event.data.get("text", ""))
             if not explaining and text.strip():
                 explaining = True
-                print(f"\n{GENERAL_KNOWLEDGE_LABEL}" if grounded is False else f"{EXPLANATION_LABEL}:", flush=True)
+                # A quiz is written from the passages, not by the model: it needs no label of the model's.
+                if asked.mode != "quiz":
+                    print(f"\n{GENERAL_KNOWLEDGE_LABEL}" if grounded is False else f"{EXPLANATION_LABEL}:",
+                          flush=True)
                 text = text.lstrip()
-            print(text, end="", flush=True)
+            print(_MARKDOWN_ESCAPE.sub(r"\1", text), end="", flush=True)
         elif event.kind == EVENT_FINISHED:
             if stream and explaining:
                 print(flush=True)
