@@ -262,7 +262,7 @@ def _is_heading_line(line: str, rest: str, width: int) -> bool:
 
 _MATH_SYMBOLS = frozenset("∈∉⊆⊂⊇⊃→←↦↔⇒⇐⇔∀∃∪∩≥≤≠≈=^_|∏∑¬×{}∘∞∂∫√")
 _MAX_MATH_SYMBOLS = 2
-_PROOF_OR_ITEM = re.compile(r"\s*(?:[-*•–]\s|(?:beweis|proof|preuve|demostración|demostracion)\b)", re.IGNORECASE)
+_PROOF_OR_ITEM = re.compile(r"\s*(?:[-*•–]\s|(?:beweis|beh|behauptung|proof|claim|preuve|demostración|demostracion)\b)", re.IGNORECASE)
 
 
 def _reads_as_prose(sentence: str) -> bool:
