@@ -112,11 +112,17 @@ def test_an_answer_streams_in_and_ends_with_its_sources_and_a_rating_that_persis
     assert pane.composer.stop_button.isVisibleTo(pane) and not pane.composer.send_button.isVisibleTo(pane)
 
     qtbot.waitUntil(lambda: card.status == "done", timeout=ANSWER_TIMEOUT_MS)
-    assert any(text.strip() for text in seen_while_generating), "no token reached the card while it was written"
     qtbot.waitUntil(lambda: card.dto.model_name is not None, timeout=10_000)
     final = services.tutor.interaction(card.interaction_id)
-    assert final.answer.strip() and card.text == final.answer
-    assert card.view.isVisibleTo(pane) and card.view.toPlainText().strip()
+    assert card.text == final.answer
+    if final.answer.strip():
+        # What the notes bear out streamed into the card while it was written.
+        assert any(text.strip() for text in seen_while_generating), "no token reached the card while it was written"
+        assert card.view.isVisibleTo(pane) and card.view.toPlainText().strip()
+    else:
+        # Every sentence the model wrote was left out: the card shows the quotes and says so.
+        assert final.checked_sentences > 0 and final.supported_sentences == 0
+        assert not card.view.isVisibleTo(pane) and "left out" in card.support_label.text()
     assert card.grounded is True and not card.banner.isVisibleTo(pane)
     assert card.sources and card.sources[0].document_id == document.id
     assert card.sources_box.isVisibleTo(pane)
@@ -128,7 +134,8 @@ def test_an_answer_streams_in_and_ends_with_its_sources_and_a_rating_that_persis
     notes = " ".join(GLAND_NOTES.split())
     assert final.quotes and all(" ".join(quote.text.split()) in notes for quote in final.quotes)
     assert [label.text() for label in card.quote_list.quote_labels] == [quote.text.strip() for quote in final.quotes]
-    assert card.quote_list.isVisibleTo(pane) and quotes_at_first_token and quotes_at_first_token[0] > 0
+    assert card.quote_list.isVisibleTo(pane)
+    assert not quotes_at_first_token or quotes_at_first_token[0] > 0, "the model's words came before the quotes"
     assert final.checked_sentences is not None and final.supported_sentences is not None
     assert card.support_label.text() == support_text(final.checked_sentences, final.supported_sentences)
     with qtbot.waitSignal(pane.passage_requested, timeout=5_000) as quoted:
@@ -289,7 +296,9 @@ def test_a_worker_killed_mid_answer_is_reported_and_retry_restarts_it(qtbot, sta
     pane = next(widget for widget in window._pane_widgets if isinstance(widget, TutorPane))
     window.go_to_pane(window._pane_widgets.index(pane))
     card = _ask(qtbot, pane, GLAND_QUESTION)
-    qtbot.waitUntil(lambda: card.text.strip() != "" or not card.generating, timeout=ANSWER_TIMEOUT_MS)
+    # The sources come just before the model starts writing; its first sentences may all be left out.
+    qtbot.waitUntil(lambda: bool(card.sources) or not card.generating, timeout=ANSWER_TIMEOUT_MS)
+    qtbot.wait(300)
     assert card.generating, "the answer finished before the worker could be killed"
     worker = session_worker(services.endpoints)
     pid = worker.running_pid()

@@ -46,6 +46,10 @@ _HEADING_WORDS = 6
 # After these a capital letter starts a sentence again, so it does not mark a name.
 _RESTARTS = set(":;\"“„«(")
 _STOPWORDS = frozenset(plain(word) for word in ALL)
+# "The student is asking about …", "The passage you are quoting says:": the model describing its prompt.
+_ABOUT_THE_PROMPT = re.compile(
+    r"\b(?:the student(?:'s)?|the (?:numbered )?passages?|passage \d+|you are quoting|(?:der|die) student(?:in)?|"
+    r"(?:die|der|den) passagen?|l'étudiant|le passage|el estudiante|el pasaje)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class SupportChecker:
         marker = _LIST_MARKER.match(sentence)
         sentence = (sentence[marker.end():] if marker else sentence).strip()
         words = content_keys(sentence)
+        if _ABOUT_THE_PROMPT.search(sentence):
+            return Support(False, None, "talks about the prompt, not about the subject")
         unsupported = self._invented_specific(sentence)
         heading = _HEADING.fullmatch(sentence) is not None and len(sentence.split()) <= _HEADING_WORDS
         if (len(words) < MIN_SHARED_WORDS or heading) and unsupported is None:

@@ -100,3 +100,14 @@ def test_a_sentence_that_turns_a_relation_of_the_passage_round_is_not_supported(
 def test_clauses_in_another_order_than_the_passage_are_still_supported():
     passage = "Glaciers form where snow accumulates faster than it melts, over many years."
     assert SupportChecker({1: passage}).check("Over many years snow accumulates and glaciers form.").supported
+
+
+@pytest.mark.parametrize("sentence", [
+    "The student is asking about the discrete metric.",
+    "The passage you are quoting says:",
+    "According to passage 2, a glacier flows downhill.",
+])
+def test_a_sentence_about_the_prompt_is_not_an_answer(sentence):
+    passages = {1: "A glacier flows downhill under its own weight. The discrete metric is 1 for distinct points."}
+    support = SupportChecker(passages).check(sentence)
+    assert not support.supported and support.checked and "prompt" in support.reason
