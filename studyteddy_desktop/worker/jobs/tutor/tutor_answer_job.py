@@ -318,8 +318,9 @@ def _summary_quotes(passages: dict[int, str]) -> tuple[QuoteDTO, ...]:
     """A summary opens with the document's own most representative sentences, each with its passage."""
     numbers = sorted(passages)
     chosen = extractive_summary([passages[number] for number in numbers], sentences=SUMMARY_QUOTES)
-    return tuple(QuoteDTO(next(number for number in numbers if sentence in passages[number]), sentence)
-                 for sentence in chosen if any(sentence in passages[number] for number in numbers))
+    found = ((next((number for number in numbers if sentence in passages[number]), None), sentence)
+             for sentence in chosen)
+    return tuple(QuoteDTO(number, sentence) for number, sentence in found if number is not None)
 
 
 def recover_interrupted_answers(database: Database) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
