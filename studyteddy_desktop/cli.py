@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "studyteddy_desktop.commands.cards",
     "studyteddy_desktop.commands.tutor",
     "studyteddy_desktop.commands.backups",
+    "studyteddy_desktop.commands.sync",
 )
 
 

@@ -15,6 +15,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The suite must never reach for servers configured in the developer's shell.
 for _variable in ("STUDYTEDDY_DATABASE_URL", "STUDYTEDDY_REDIS_URL", "STUDYTEDDY_DATA_DIR"):
     os.environ.pop(_variable, None)
+# Nor may it write sign-in tokens into the developer's login keyring (or a plain file a keyring
+# plugin offers): tests that need a keyring install a real one of their own for their duration.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402

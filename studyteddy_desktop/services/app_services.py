@@ -32,6 +32,7 @@ from studyteddy_desktop.services.planner.reminder_service import ReminderService
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder
 from studyteddy_desktop.services.tutor.language_models import LanguageModels
+from studyteddy_desktop.services.sync.sync_service import SyncService
 from studyteddy_desktop.services.tutor.tutor_service import TutorService
 
 
@@ -74,6 +75,10 @@ class AppServices:
         self.backups = BackupService(DataPaths.from_string(endpoints.data_dir), endpoints.database_url,
                                      self.preferences)
         self.backups.after_restore(self._data_restored)
+        paths = DataPaths.from_string(endpoints.data_dir)
+        # Offline stays the default: nothing here reaches a network until the student signs in.
+        self.sync = SyncService(self.database, self.student, self.documents.store, paths.files_dir.parent / "incoming",
+                                documents=self.documents, backups=self.backups, after_sync=self._synced)
 
     def _profile_changed(self, profile: ProfileDTO) -> None:
         self.student.forget()
@@ -82,6 +87,11 @@ class AppServices:
     def _data_restored(self) -> None:
         # Pooled connections may hold plans for the tables the restore replaced.
         self.database.engine.dispose()
+        self.student.forget()
+        self.activity_cache.bump(self.student.user_id())
+
+    def _synced(self, _result, _collections) -> None:
+        # Arrived records change what the Planner, Dashboard and review queues count.
         self.student.forget()
         self.activity_cache.bump(self.student.user_id())
 

@@ -16,10 +16,13 @@ from studyteddy_desktop.ui.app_icon import app_icon
 from studyteddy_desktop.ui.background_op import BackgroundOp
 from studyteddy_desktop.ui.service_status_bar import ServiceStatusIndicator
 from studyteddy_desktop.ui.startup_view import StartupView
+from studyteddy_desktop.ui.sync.sync_status_item import SyncStatusItem
 
 if TYPE_CHECKING:
     from studyteddy_desktop.domain.dto import HealthReport
     from studyteddy_desktop.services.app_services import AppServices
+    from studyteddy_desktop.ui.sync.conflicts_dialog import ConflictsDialog
+    from studyteddy_desktop.ui.sync.sync_scheduler import SyncScheduler
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ class MainWindow(QMainWindow):
     health_reported = Signal(object)
     # Carries a callback `done(error | None)`; the app controller makes sure the worker runs.
     worker_restart_requested = Signal(object)
+    # Every SyncStatusDTO the sync scheduler reads, for whoever else shows it.
+    sync_status_changed = Signal(object)
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -77,6 +82,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.panes, stretch=1)
         self.setCentralWidget(central)
 
+        # Hidden while nobody is signed in, so the local-only window looks as it always did.
+        self.sync_item = SyncStatusItem()
+        self.sync_item.sync_requested.connect(self.sync_now)
+        self.sync_item.conflicts_requested.connect(self.show_conflicts)
+        self.sync_item.sign_in_requested.connect(self.show_account)
+        self.statusBar().addPermanentWidget(self.sync_item)
+        self.sync_scheduler: SyncScheduler | None = None
+        self.conflicts_dialog: ConflictsDialog | None = None
         self.status_indicator = ServiceStatusIndicator()
         self.statusBar().addPermanentWidget(self.status_indicator)
         self.statusBar().showMessage("Starting…")
@@ -105,6 +118,14 @@ class MainWindow(QMainWindow):
             goto.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             goto.triggered.connect(lambda _checked=False, row=index: self.go_to_pane(row))
             self.addAction(goto)
+        self.sync_now_action = QAction("S&ync now", self)
+        self.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sync_now_action.triggered.connect(self.sync_now)
+        self.addAction(self.sync_now_action)
+        self.conflicts_action = QAction("Sync &conflicts…", self)
+        self.conflicts_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.conflicts_action.triggered.connect(self.show_conflicts)
+        self.addAction(self.conflicts_action)
 
     def _apply_style(self) -> None:
         # Palette roles, not fixed colours, so the system light or dark scheme carries through.
@@ -153,6 +174,13 @@ class MainWindow(QMainWindow):
             worker_restart_requested = getattr(widget, "worker_restart_requested", None)
             if worker_restart_requested is not None:
                 worker_restart_requested.connect(self.worker_restart_requested.emit)
+            sync_requests = (("sync_requested", self.sync_now),
+                             ("sync_conflicts_requested", self.show_conflicts),
+                             ("sync_account_changed", self._sync_account_changed))
+            for name, slot in sync_requests:
+                pane_signal = getattr(widget, name, None)
+                if pane_signal is not None:
+                    pane_signal.connect(slot)
 
     def open_passage(self, document_id, char_start: int, char_end: int, page: int | None) -> None:
         """Show a passage of a document in the pane that reads documents."""
@@ -203,6 +231,7 @@ class MainWindow(QMainWindow):
             for spec in PANES:
                 self.add_pane(spec.title, spec.build(services, self.settings))
             self._connect_pane_requests()
+        self._start_sync(services)
         self.sidebar.setEnabled(True)
         self.sidebar.setCurrentRow(0)
         self.sidebar.setFocus()
@@ -225,9 +254,62 @@ class MainWindow(QMainWindow):
             if receiver is not None:
                 receiver(report)
 
+    # -- sync -------------------------------------------------------------------------
+
+    def _start_sync(self, services: AppServices) -> None:
+        if self.sync_scheduler is not None:
+            return
+        from studyteddy_desktop.ui.sync.sync_scheduler import SyncScheduler
+
+        self.sync_scheduler = SyncScheduler(services, self)
+        self.sync_scheduler.status_changed.connect(self._sync_status_arrived)
+        self.sync_scheduler.progressed.connect(self.sync_item.show_progress)
+        self.sync_scheduler.start()
+
+    def sync_now(self) -> None:
+        if self.sync_scheduler is not None:
+            self.sync_scheduler.sync_now()
+
+    def show_conflicts(self) -> None:
+        if self.services is None:
+            return
+        if self.conflicts_dialog is None:
+            from studyteddy_desktop.ui.sync.conflicts_dialog import ConflictsDialog
+
+            self.conflicts_dialog = ConflictsDialog(self.services, self)
+            if self.sync_scheduler is not None:
+                self.conflicts_dialog.resolved.connect(self.sync_scheduler.refresh_status)
+        else:
+            self.conflicts_dialog.refresh()
+        self.conflicts_dialog.show()
+        self.conflicts_dialog.raise_()
+        self.conflicts_dialog.activateWindow()
+
+    def show_account(self) -> None:
+        """Settings, scrolled to the Account box: where "Sign in to sync" leads."""
+        for row, widget in enumerate(self._pane_widgets):
+            if getattr(widget, "show_account_box", None) is not None:
+                self.go_to_pane(row)
+                widget.show_account_box()
+                return
+
+    def _sync_account_changed(self, status) -> None:
+        if self.sync_scheduler is not None:
+            self.sync_scheduler.account_changed(status)
+
+    def _sync_status_arrived(self, status) -> None:
+        self.sync_item.show_status(status)
+        self.sync_status_changed.emit(status)
+        for widget in self._pane_widgets:
+            receiver = getattr(widget, "show_sync_status", None)
+            if receiver is not None:
+                receiver(status)
+
     # -- quitting ---------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._health_timer.stop()
+        if self.sync_scheduler is not None:
+            self.sync_scheduler.stop()
         self.quit_requested.emit()
         event.accept()

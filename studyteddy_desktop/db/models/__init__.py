@@ -8,6 +8,13 @@ from studyteddy_desktop.db.models.flashcards import Flashcard, FlashcardDeck, Re
 from studyteddy_desktop.db.models.jobs import BackgroundJob
 from studyteddy_desktop.db.models.planner import Exam, FocusTimer, StudySession, Task
 from studyteddy_desktop.db.models.profile import UserProfile
+from studyteddy_desktop.db.models.sync_local import (
+    SyncDevice,
+    SyncInboxRecord,
+    SyncLocalRecord,
+    SyncOutgoingPush,
+    SyncUploadedFile,
+)
 from studyteddy_desktop.db.models.sync_records import StoredBlob, SyncCounter, SyncPush, SyncRecord
 from studyteddy_desktop.db.models.tutor import AIInteraction, ConversationThread
 
@@ -32,8 +39,13 @@ __all__ = [
     "StoredBlob",
     "StudySession",
     "SyncCounter",
+    "SyncDevice",
+    "SyncInboxRecord",
+    "SyncLocalRecord",
+    "SyncOutgoingPush",
     "SyncPush",
     "SyncRecord",
+    "SyncUploadedFile",
     "Task",
     "UserProfile",
 ]

@@ -49,15 +49,26 @@ class DocumentRepository(UserScopedMixin[Document], SoftDeletionMixin[Document],
             set_={"page_number": statement.excluded.page_number, "char_start": statement.excluded.char_start,
                   "text": statement.excluded.text}))
 
-    def embedded_chunk_texts(self, document_id: uuid.UUID) -> dict[int, str]:
-        """Ordinal -> text of chunks already embedded, so a resumed run skips them."""
-        statement = sa.select(DocumentChunk.ordinal, DocumentChunk.text).where(
+    def embedded_chunk_texts(self, document_id: uuid.UUID) -> dict[tuple[int, uuid.UUID], str]:
+        """(ordinal, id) -> text of chunks already embedded, so a resumed run skips them."""
+        statement = sa.select(DocumentChunk.ordinal, DocumentChunk.id, DocumentChunk.text).where(
             DocumentChunk.document_id == document_id, DocumentChunk.embedding.is_not(None))
-        return {ordinal: text for ordinal, text in self.session.execute(statement)}
+        return {(ordinal, chunk_id): text for ordinal, chunk_id, text in self.session.execute(statement)}
 
     def upsert_chunks(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Write chunks by (document, ordinal); rows carrying an `id` first displace any row of the document
+        holding that id at another ordinal, or that ordinal under another id, so ids derived from the
+        passage stay unique when passages moved (a card on a displaced row loses its link until re-linked)."""
         if not rows:
             return
+        placed = [(row["ordinal"], row["id"]) for row in rows if "id" in row]
+        if placed:
+            document_ids = {row["document_id"] for row in rows}
+            self.session.execute(sa.delete(DocumentChunk).where(
+                DocumentChunk.document_id.in_(document_ids),
+                sa.or_(DocumentChunk.ordinal.in_([ordinal for ordinal, _id in placed]),
+                       DocumentChunk.id.in_([chunk_id for _ordinal, chunk_id in placed])),
+                sa.tuple_(DocumentChunk.ordinal, DocumentChunk.id).not_in(placed)))
         statement = insert(DocumentChunk).values(list(rows))
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[DocumentChunk.document_id, DocumentChunk.ordinal],

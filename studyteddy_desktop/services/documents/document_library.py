@@ -20,6 +20,7 @@ from studyteddy_desktop.domain.document_dto import (
 from studyteddy_desktop.domain.document_errors import SourceFileMissingError, UnsupportedFileTypeError
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
+from studyteddy_desktop.domain.sync_dto import SyncError
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.ingest.format_registry import SUPPORTED_EXTENSIONS, detect_format
 from studyteddy_desktop.services.core.database import Database
@@ -123,6 +124,43 @@ class DocumentLibrary:
         if password:
             self.jobs.hold_secret(job_id, password)
         self.jobs.enqueue(job_id)
+
+    def adopt_synced_file(self, document_id: uuid.UUID, downloaded: Path) -> DocumentDTO:
+        """Give a document that arrived by sync, still without a file, the bytes fetched for it, and queue
+        it for indexing. `downloaded` should end in the document's own suffix (the store keeps it).
+
+        Bytes that do not hash to the document's SHA-256 are refused and the document keeps waiting.
+        Idempotent: a document that already has its file is returned as it is, queued no second time.
+        """
+        owner_id = self._owner_id()
+        with self.database.unit_of_work() as session:
+            document = self._require(DocumentRepository(session), owner_id, document_id)
+            if document.stored_path is not None:
+                return document_dto(document)
+            expected, title = document.content_sha256, document.title
+        try:
+            stored = self.store.add(downloaded)
+        except FileNotFoundError as error:
+            raise SourceFileMissingError(f"The file fetched for “{title}” disappeared before it was "
+                                         "added. The next sync fetches it again.") from error
+        with self.database.unit_of_work() as session:
+            documents = DocumentRepository(session)
+            if stored.sha256 != expected.lower():
+                if not documents.other_live_users_of_file(stored.relative_path, document_id):
+                    self.store.remove(stored.relative_path)
+                raise SyncError(f"The file that arrived for “{title}” is not the one your other device "
+                                "uploaded, so it was not added. The next sync fetches it again.",
+                                details=f"expected {expected}, got {stored.sha256}")
+            document = self._require(documents, owner_id, document_id, for_update=True)
+            if document.stored_path is not None:  # another caller adopted it meanwhile
+                return document_dto(document)
+            document.stored_path = stored.relative_path
+            document.status, document.status_reason, document.progress = DocumentStatus.QUEUED, None, 0.0
+            outcome = self._resume(session, document)
+            session.flush()
+            dto = document_dto(document)
+        self._start(outcome.job_id, None)
+        return dto
 
     def list_documents(self) -> list[DocumentDTO]:
         owner_id = self._owner_id()

@@ -6,7 +6,7 @@ import platform
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import Qt, QUrl, qVersion
+from PySide6.QtCore import Qt, QUrl, Signal, qVersion
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QScrollArea, QTableWidget,
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 
 class SettingsPane(QScrollArea):
+    # The Account box's requests, for the window that owns the sync scheduler and the Conflicts dialog.
+    sync_requested = Signal()
+    sync_conflicts_requested = Signal()
+    sync_account_changed = Signal(object)
+
     def __init__(self, services: AppServices, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPane")
@@ -48,6 +53,13 @@ class SettingsPane(QScrollArea):
 
         self.reminder_box = ReminderSettingsBox(services)
         layout.addWidget(self.reminder_box)
+        from studyteddy_desktop.ui.sync.account_box import AccountBox
+
+        self.account_box = AccountBox(services)
+        self.account_box.sync_requested.connect(self.sync_requested.emit)
+        self.account_box.conflicts_requested.connect(self.sync_conflicts_requested.emit)
+        self.account_box.account_changed.connect(self.sync_account_changed.emit)
+        layout.addWidget(self.account_box)
         from studyteddy_desktop.ui.backups.backups_box import BackupsBox
 
         self.backups_box = BackupsBox(services)
@@ -57,6 +69,14 @@ class SettingsPane(QScrollArea):
         self.setWidget(body)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.check_services)
         self._load_profile()
+
+    def show_sync_status(self, status) -> None:
+        """What the window's sync scheduler found out, for the Account box."""
+        self.account_box.show_sync_status(status)
+
+    def show_account_box(self) -> None:
+        self.ensureWidgetVisible(self.account_box)
+        self.account_box.setFocus()
 
     # -- profile ----------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Pages stream out of the extraction child and are chunked on a thread while earlier chunks are
 embedded, and each batch is written while the next is embedded, so only embedding sets the pace.
 Rows are upserted by (document, ordinal): a run cut short by a crash is finished by the next one,
-which skips chunks already embedded with the same text.
+which skips chunks already embedded with the same text. A chunk's id comes from the document, its file
+and the chunk's span (ingest/passage_identity.py), so re-indexing, and another device indexing its own
+copy, give a passage the id that cards and citations already point at.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from studyteddy_desktop.ingest.chunk_feed import ChunkFeed, PlacedPage
 from studyteddy_desktop.ingest.chunker import Chunk, Chunker
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.ingest.extracted_document import ExtractionLimits
+from studyteddy_desktop.ingest.passage_identity import passage_id
 from studyteddy_desktop.ingest.sandboxed_extraction import SandboxedExtraction
 from studyteddy_desktop.services.core.database import Database
 
@@ -32,6 +35,14 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 32
 ProgressFn = Callable[[float, str], None]
 EmbedFn = Callable[[list[str]], list[list[float]]]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the document's bytes are, and the hash they are known by."""
+
+    stored_path: str
+    content_sha256: str
 
 
 class IndexingCancelled(Exception):
@@ -58,11 +69,11 @@ class DocumentIndexer:
 
     def index(self, document_id: uuid.UUID, *, password: str | None = None,
               progress: ProgressFn = lambda _fraction, _message: None) -> IndexingResult:
-        stored_path = self._begin(document_id)
-        if stored_path is None:
+        source = self._begin(document_id)
+        if source is None:
             return IndexingResult(document_id, "skipped", 0, 0, 0)
         try:
-            return self._run(document_id, stored_path, password, progress)
+            return self._run(document_id, source, password, progress)
         except IndexingCancelled:
             with self.database.unit_of_work() as session:
                 DocumentRepository(session).delete_derived_rows(document_id)
@@ -71,23 +82,25 @@ class DocumentIndexer:
             self._finish_with_problem(document_id, problem)
             raise
 
-    def _begin(self, document_id: uuid.UUID) -> str | None:
+    def _begin(self, document_id: uuid.UUID) -> _Source | None:
         with self.database.unit_of_work() as session:
             document = DocumentRepository(session).get(document_id, user_id=ANY_USER, for_update=True)
-            if document is None or document.status in (DocumentStatus.CANCELLED, DocumentStatus.READY):
+            # No stored file yet: a document that arrived by sync waits for its bytes, still queued.
+            if document is None or document.status in (DocumentStatus.CANCELLED, DocumentStatus.READY) \
+                    or document.stored_path is None:
                 return None
             document.status, document.status_reason, document.progress = DocumentStatus.EXTRACTING, None, 0.0
-            return document.stored_path
+            return _Source(document.stored_path, document.content_sha256)
 
-    def _run(self, document_id: uuid.UUID, stored_path: str, password: str | None,
+    def _run(self, document_id: uuid.UUID, source: _Source, password: str | None,
              progress: ProgressFn) -> IndexingResult:
         counter = shared_token_counter()
         chunker = Chunker(counter.count_many, counter.split_to_fit)
-        # Chunks an earlier, interrupted run already embedded: same text means no new embedding.
+        # Chunks an earlier, interrupted run already embedded: same place, id and text means no new embedding.
         with self.database.unit_of_work() as session:
             already_embedded = DocumentRepository(session).embedded_chunk_texts(document_id)
         pages_done = embedded = chunks_total = 0
-        with SandboxedExtraction(self.store.path_of(stored_path), password=password,
+        with SandboxedExtraction(self.store.path_of(source.stored_path), password=password,
                                  limits=self.limits) as extraction:
             info = extraction.info()
             with self.database.unit_of_work() as session:
@@ -103,16 +116,16 @@ class DocumentIndexer:
                 writing: Future[int] | None = None
                 fraction = 0.0
                 while (batch := feed.next_batch(EMBED_BATCH)) is not None:
-                    fresh = [chunk for chunk in batch.chunks
-                             if already_embedded.get(chunk.ordinal) != chunk.text]
+                    fresh = [chunk for chunk in batch.chunks if already_embedded.get(
+                        (chunk.ordinal, self._chunk_id(document_id, source, chunk))) != chunk.text]
                     vectors = self.embed([chunk.text for chunk in fresh]) if fresh else []
                     if writing is not None:
                         embedded += writing.result()
                         progress(fraction, f"Page {pages_done} of {info.page_count}")
                     pages_done, chunks_total = batch.pages_read, chunks_total + len(batch.chunks)
                     fraction = min(0.99, pages_done / max(info.page_count, 1))
-                    writing = writer.submit(self._store_batch, document_id, batch.pages, fresh, vectors,
-                                            fraction)
+                    writing = writer.submit(self._store_batch, document_id, source, batch.pages, fresh,
+                                            vectors, fraction)
                 if writing is not None:
                     embedded += writing.result()
         if chunks_total == 0:
@@ -131,8 +144,12 @@ class DocumentIndexer:
         progress(1.0, "Ready")
         return IndexingResult(document_id, DocumentStatus.READY, pages_done, chunks_total, embedded)
 
-    def _store_batch(self, document_id: uuid.UUID, pages: list[PlacedPage], fresh: list[Chunk],
-                     vectors: list[list[float]], fraction: float) -> int:
+    @staticmethod
+    def _chunk_id(document_id: uuid.UUID, source: _Source, chunk: Chunk) -> uuid.UUID:
+        return passage_id(document_id, source.content_sha256, chunk.char_start, chunk.char_end)
+
+    def _store_batch(self, document_id: uuid.UUID, source: _Source, pages: list[PlacedPage],
+                     fresh: list[Chunk], vectors: list[list[float]], fraction: float) -> int:
         """Write a batch's pages, its newly embedded chunks and the progress in one transaction."""
         with self.database.unit_of_work() as session:
             documents = DocumentRepository(session)
@@ -143,7 +160,8 @@ class DocumentIndexer:
                 {"document_id": document_id, "ordinal": placed.ordinal, "page_number": placed.page.number,
                  "char_start": placed.char_start, "text": placed.page.text} for placed in pages])
             documents.upsert_chunks([
-                {"document_id": document_id, "ordinal": chunk.ordinal, "text": chunk.text,
+                {"id": self._chunk_id(document_id, source, chunk), "document_id": document_id,
+                 "ordinal": chunk.ordinal, "text": chunk.text,
                  "page_start": chunk.page_start, "page_end": chunk.page_end, "char_start": chunk.char_start,
                  "char_end": chunk.char_end, "token_count": chunk.token_count, "embedding": vector}
                 for chunk, vector in zip(fresh, vectors, strict=True)])

@@ -1,0 +1,1 @@
+"""Desktop sync: change tracking read back, pushes, pulls, conflicts, the account and its token."""

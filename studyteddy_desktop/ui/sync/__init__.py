@@ -1,0 +1,1 @@
+"""Desktop sync in the window: the Account box, the status item, the Conflicts dialog and the scheduler."""

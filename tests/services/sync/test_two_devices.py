@@ -1,0 +1,61 @@
+"""Two desktop profiles signed in to one real server stay in step: records, edits, deletions, reviews."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyteddy_desktop.domain.flashcard_dto import CardDraft
+from studyteddy_desktop.domain.planner_dto import TaskDraft
+from tests.sync_devices import desktop_device
+from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401  (fixtures)
+
+
+@pytest.fixture()
+def pair(engine, endpoints, tmp_path, replicas, make_student):
+    student = make_student()
+    with desktop_device(engine, endpoints, tmp_path / "laptop", "laptop") as laptop, \
+            desktop_device(engine, endpoints, tmp_path / "desktop", "desktop") as desktop:
+        laptop.sign_in(replicas[0].url, student)
+        desktop.sign_in(replicas[1].url, student)
+        yield laptop, desktop
+
+
+def test_a_task_and_a_card_made_on_one_device_arrive_on_the_other(pair):
+    laptop, desktop = pair
+    task = laptop.services.planner.add_task(TaskDraft(title="Read chapter 3", description="pages 40-60"))
+    deck = laptop.services.flashcards.create_deck("Biology")
+    card = laptop.services.flashcards.add_card(deck.id, CardDraft("Mitochondria?", "The powerhouse"))
+    first = laptop.sync.sync()
+    assert first.pushed >= 3
+    second = desktop.sync.sync()
+    assert second.pulled >= 3
+    assert desktop.services.planner.get_task(task.id).title == "Read chapter 3"
+    assert desktop.services.flashcards.get_card(card.id).front == "Mitochondria?"
+    assert desktop.sync.status().state == "synced"
+
+
+def test_edits_of_different_fields_both_survive_and_same_field_keeps_a_conflict(pair):
+    laptop, desktop = pair
+    deck = laptop.services.flashcards.create_deck("Chemistry")
+    card = laptop.services.flashcards.add_card(deck.id, CardDraft("Water?", "H2O"))
+    laptop.sync.sync()
+    desktop.sync.sync()
+    laptop.services.flashcards.update_card(card.id, CardDraft("Water (formula)?", "H2O"))
+    desktop.services.flashcards.update_card(card.id, CardDraft("Water?", "H₂O, two hydrogens"))
+    laptop.sync.sync()
+    desktop.sync.sync()
+    laptop.sync.sync()
+    for device in pair:
+        shown = device.services.flashcards.get_card(card.id)
+        assert (shown.front, shown.back) == ("Water (formula)?", "H₂O, two hydrogens")
+    # Now both change the front at once: the later wins and the other stays visible as a conflict.
+    laptop.services.flashcards.update_card(card.id, CardDraft("Laptop front", "H₂O, two hydrogens"))
+    desktop.services.flashcards.update_card(card.id, CardDraft("Desktop front", "H₂O, two hydrogens"))
+    laptop.sync.sync()
+    desktop.sync.sync()
+    laptop.sync.sync()
+    fronts = {device.services.flashcards.get_card(card.id).front for device in pair}
+    assert fronts == {"Desktop front"}
+    conflicts = laptop.sync.conflicts()
+    assert [(c.field, c.current_value, c.other_value) for c in conflicts] == [
+        ("front", "Desktop front", "Laptop front")]

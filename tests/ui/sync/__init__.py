@@ -1,0 +1,1 @@
+"""Tests of the sync UI against real sync servers."""
