@@ -94,3 +94,8 @@ def sentence_embedder():
     from studyteddy_desktop.ai.embedder import SentenceEmbedder
 
     return SentenceEmbedder()
+
+
+# One set of sync server replicas for every test outside tests/sync_server/ (which keeps its own): each
+# module importing them would start three more server processes.
+from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: E402,F401

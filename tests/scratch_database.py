@@ -14,19 +14,20 @@ from studyteddy_desktop.db.migrate import alembic_config, upgrade_to_head
 
 
 @contextlib.contextmanager
-def migrated_database(engine: sa.Engine, prefix: str, *, revision: str | None = None,
+def migrated_database(engine: sa.Engine, prefix: str, *, revision: str | None = None, template: str | None = None,
                       **engine_options) -> Iterator[sa.Engine]:
-    """A fresh database at head, or at `revision` (to test an upgrade from there)."""
+    """A fresh database at head, or at `revision` (to test an upgrade from there), or a copy of `template`."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
                              poolclass=sa.NullPool)
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        copied = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{copied}'))
     fresh = sa.create_engine(engine.url.set(database=name), **engine_options)
     try:
-        if revision is None:
+        if template is None and revision is None:
             upgrade_to_head(fresh)
-        else:
+        elif template is None:
             with fresh.begin() as connection:
                 command.upgrade(alembic_config(connection), revision)
         yield fresh

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,22 +52,11 @@ def device_template(engine: sa.Engine) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _cloned_database(engine: sa.Engine, template: str) -> Iterator[sa.Engine]:
-    name = f"device_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    fresh = sa.create_engine(engine.url.set(database=name))
-    try:
+    with migrated_database(engine, "device", template=template) as fresh:
         with fresh.begin() as connection:
             # A copy is another device: its own clock id.
             connection.execute(sa.text("UPDATE sync_device SET node_id = substr(md5(gen_random_uuid()::text), 1, 16)"))
         yield fresh
-    finally:
-        fresh.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextlib.contextmanager

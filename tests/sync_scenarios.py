@@ -22,9 +22,10 @@ from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.planner_dto import TaskDraft
 from studyteddy_desktop.domain.sync_dto import SyncOfflineError
 from studyteddy_desktop.services.sync.server_client import ServerClient
+from tests.sync_devices import desktop_device
 
 OPERATIONS = ("task", "retitle", "describe", "delete_task", "card", "front", "back", "delete_card", "review",
-              "document", "sync", "cut_push", "cut_pull")
+              "document", "same_document", "sync", "cut_push", "cut_pull")
 _TEXT = st.text(alphabet="abcdefghij ÄÖü—", min_size=1, max_size=12).map(str.strip).filter(bool)
 steps = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(OPERATIONS), st.integers(0, 5), _TEXT),
                  min_size=3, max_size=30)
@@ -94,6 +95,11 @@ class Scenario:
                 path.write_text(f"# {text}\n\nA page of notes about {text}.\n", encoding="utf-8")
                 services.documents.import_file(path)
                 self.documents += 1
+            elif operation == "same_document":
+                # The same lecture file imported on several devices before they sync: one copy stays live.
+                path = files_dir / f"lecture-{device.name}.md"
+                path.write_text("# The shared lecture\n\nEvery device imports these very bytes.\n", encoding="utf-8")
+                services.documents.import_file(path)
             elif operation == "sync":
                 device.sync.sync()
             elif operation in ("cut_push", "cut_pull"):
@@ -160,3 +166,51 @@ def server_records(server_url: str, token: str) -> dict[tuple[str, str], dict]:
             cursor = page["cursor"]
             if not page["more"]:
                 return records
+
+
+def run_scenario(engine, endpoints, base_dir, servers, student, template, plan) -> Scenario:
+    """Run one plan on three fresh profiles and check every guarantee; the scenario, for its counts."""
+    with desktop_device(engine, endpoints, base_dir / "a", "a", template=template) as a, \
+            desktop_device(engine, endpoints, base_dir / "b", "b", template=template) as b, \
+            desktop_device(engine, endpoints, base_dir / "c", "c", template=template) as c:
+        devices = [a, b, c]
+        a.sign_in(servers[0].url, student)
+        deck = a.services.flashcards.create_deck("Shared")
+        a.sync.sync()
+        for index, device in enumerate(devices[1:], start=1):
+            device.sign_in(servers[index % len(servers)].url, student)
+            device.sync.sync()
+        scenario = Scenario(devices, deck.id)
+        files = base_dir / "files"
+        files.mkdir(exist_ok=True)
+        scenario.run(plan, files)
+        concurrent = [text for device in devices for text in unsent_texts(device)]
+        scenario.settle()
+        check_converged(scenario, concurrent, servers[0].url, student)
+        return scenario
+
+
+def check_converged(scenario: Scenario, concurrent, server_url: str, student) -> None:
+    states = [synced_state(device) for device in scenario.devices]
+    for other in (1, 2):
+        differ = {key: (states[0].get(key), states[other].get(key))
+                  for key in states[0].keys() | states[other].keys() if states[0].get(key) != states[other].get(key)}
+        assert not differ, f"profiles a and {'abc'[other]} differ: {differ}"
+    token = scenario.devices[0].sync.account.access_token(scenario.devices[0].sync.client_factory(server_url))
+    server = server_records(server_url, token)
+    live_here = {key for key, (_values, gone) in states[0].items() if not gone}
+    live_there = {key for key, record in server.items() if not record["deleted"] and key[0] != "profile"}
+    assert live_here == live_there, f"live on the profiles only: {live_here - live_there}, on the server only: " \
+                                    f"{live_there - live_here}"
+    for device in scenario.devices:
+        assert device.scalar("SELECT count(*) FROM review_logs") == scenario.ratings, "reviews lost or doubled"
+        assert device.scalar("SELECT count(*) FROM sync_inbox") == 0, device.rows("SELECT * FROM sync_inbox")
+        assert device.scalar("SELECT count(*) - count(DISTINCT content_sha256) FROM documents "
+                             "WHERE deleted_at IS NULL") == 0
+    assert sum(1 for key in server if key[0] == "review_logs") == scenario.ratings
+    for collection, record_id, field, value in concurrent:
+        record = server[(collection, record_id)]
+        if record["deleted"]:
+            continue
+        kept = {version["value"] for version in record["state"]["versions"].get(field, [])}
+        assert value == record["values"][field] or value in kept, (collection, field, value)

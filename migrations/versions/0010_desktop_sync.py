@@ -181,6 +181,8 @@ def upgrade() -> None:
         sa.Column("state", JSONB(), nullable=False),
         sa.PrimaryKeyConstraint("collection", "record_id", name=op.f("pk_sync_inbox")),
     )
+    # Arrivals are applied a collection at a time in server order.
+    op.create_index("ix_sync_inbox_collection_server_seq", "sync_inbox", ["collection", "server_seq"])
     op.create_table(
         "sync_outgoing_pushes",
         sa.Column("push_id", sa.Uuid(), nullable=False),

@@ -23,31 +23,12 @@ from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
 from sync_server.core.config import ENV_PREFIX
 from tests.conftest import DATA_DIR_NAME
-from tests.sync_server.conftest import (  # noqa: F401  (fixtures)
-    admin_token,
-    free_port,
-    make_student,
-    replicas,
-    server_data_dir,
-    start_server,
-    stop_server,
-)
+from tests.keyring_fixtures import _restore_keyring, file_keyring  # noqa: F401  (fixtures)
+from tests.sync_server.conftest import free_port, start_server, stop_server
 
 
-@pytest.fixture(autouse=True)
-def _restore_keyring():
-    previous = keyring.get_keyring()
-    yield
-    keyring.set_keyring(previous)
 
 
-@pytest.fixture()
-def file_keyring(tmp_path):
-    # A real keyring backend in a file of the test's own, never the developer's login keyring.
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    return backend
 
 
 @pytest.fixture()

@@ -20,11 +20,10 @@ from tests.job_support import delete_when_idle
 from tests.scratch_database import migrated_database
 from tests.services.sync.document_devices import (arrive_card, arrive_document,
                                                   card_on_passage, chunks_of, notes_pdf, signed_in_client)
-from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401
 
 
 def test_a_card_made_on_one_device_finds_its_passage_once_the_other_indexed_the_file(
-        services, worker, engine, endpoints, sentence_embedder, replicas, make_student, tmp_path):  # noqa: F811
+        services, worker, engine, endpoints, sentence_embedder, replicas, make_student, tmp_path):
     student = make_student()
     laptop = signed_in_client(replicas[0], student, "laptop")
     desktop = signed_in_client(replicas[1], student, "desktop")

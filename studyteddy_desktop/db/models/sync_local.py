@@ -65,6 +65,7 @@ class SyncInboxRecord(Base):
     """A pulled record not applied yet: stored with the cursor, so a pull cut off anywhere resumes."""
 
     __tablename__ = "sync_inbox"
+    __table_args__ = (Index("ix_sync_inbox_collection_server_seq", "collection", "server_seq"),)
 
     collection: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -13,6 +13,7 @@ from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
 from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
+from studyteddy_desktop.db.repositories.sync_state_repository import has_left_device
 from studyteddy_desktop.domain.enums import CardState, ReviewRating
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.flashcard_dto import OptimisationResult, RatingOutcome, ReviewCardDTO, ReviewQueue
@@ -171,6 +172,9 @@ class ReviewService:
             if latest_of_card is None or latest_of_card.id != entry.id:
                 raise InvalidInputError("This card was answered again since, so that answer can no longer "
                                         "be undone.")
+            if has_left_device(session, "review_logs", str(entry.id)):
+                raise InvalidInputError("This answer has already reached your other devices, so it can no "
+                                        "longer be taken back.")
             entry.undone_at = transaction_time()
             session.flush()
             self._rebuild(repository, deck, card)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from studyteddy_desktop.db.models import Task
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
 from studyteddy_desktop.db.repositories.task_repository import TaskRepository
+from studyteddy_desktop.db.repositories.sync_state_repository import has_left_device
 from studyteddy_desktop.domain.enums import TaskStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.local_time import day_bounds
@@ -119,6 +120,9 @@ class PlannerService:
             if deleted:
                 tasks.soft_delete(task)
             else:
+                if task.deleted_at is not None and has_left_device(session, "tasks", str(task.id), deletion=True):
+                    raise InvalidInputError("This deletion has already reached your other devices, so it can "
+                                            "no longer be undone; add the task again instead.")
                 tasks.restore(task)
             session.refresh(task)
             dto = task_dto(task)

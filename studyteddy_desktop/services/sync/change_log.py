@@ -101,6 +101,9 @@ class OutgoingBatch:
 def _fits(value: Any) -> bool:
     if value is None or isinstance(value, bool | int | float):
         return True
+    # A character takes at most 6 bytes in JSON (an escape), so most text needs no encoding to know.
+    if isinstance(value, str) and len(value) * 6 + 2 <= MAX_FIELD_BYTES:
+        return True
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8")) <= MAX_FIELD_BYTES
 
 

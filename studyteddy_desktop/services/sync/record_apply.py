@@ -52,6 +52,8 @@ def store_page(session: Session, records: list[dict[str, Any]], cursor: int) -> 
 @dataclass
 class ApplyOutcome:
     applied: int = 0
+    # Rows that changed here: this device's own pushes coming back are applied without a write.
+    changed: int = 0
     waiting: int = 0
     collections: set[str] = field(default_factory=set)
     # Documents that cards arrived for, so their passage links can be made on this device.
@@ -99,6 +101,15 @@ def _merged_row(table: SyncedTable, record_id: str, state: dict[str, Any], row: 
 
 # Replaced by the transaction's time in SQL: a deletion that arrives is dated when it arrived.
 _NOW_MARK = "__now__"
+
+
+def _already_shown(local: Any, row: dict[str, Any] | None, stamps: dict[str, str], state: dict[str, Any]) -> bool:
+    """The row already holds exactly this state: this device's own push coming back, nothing to write."""
+    if local is None or row is None or local.pending or local.pending_delete or local.pending_resolved:
+        return False
+    if (local.stamps or {}) != stamps:
+        return False
+    return is_deleted(state) == (row.get("deleted_at") is not None) or "deleted_at" not in row
 
 
 def _upsert_sql(table: SyncedTable) -> sa.TextClause:
@@ -196,10 +207,11 @@ def _apply_batch(session_factory, table: SyncedTable, owner_id: str, outcome: Ap
                     state, _changed = apply_change(record.state, local_change)
                 except MergeRefusedError:
                     state = record.state
-            merged = _merged_row(table, record.record_id, state, row, owner_id)
+            stamps = {name: write["stamp"] for name, write in state["fields"].items()}
+            merged = None if _already_shown(locals_.get(record.record_id), row, stamps, state) \
+                else _merged_row(table, record.record_id, state, row, owner_id)
             if merged is not None:
                 writes.append((record.record_id, merged))
-            stamps = {name: write["stamp"] for name, write in state["fields"].items()}
             highest = max([highest, *stamps.values(), state.get("tombstone") or ""])
             saved.append({"collection": table.collection, "record_id": record.record_id, "stamps": stamps,
                           "pending": {}, "server_seq": record.server_seq, "server_state": record.state})
@@ -212,7 +224,9 @@ def _apply_batch(session_factory, table: SyncedTable, owner_id: str, outcome: Ap
         if highest:
             raise_clock_floor(session, highest)
     outcome.applied += len(kept)
-    if kept:
+    written = sum(1 for record_id, _row in writes if record_id not in failed)
+    outcome.changed += written
+    if written:
         outcome.collections.add(table.collection)
     if table.collection == "cards":
         outcome.card_documents.update(str(row["source_document_id"]) for record_id, row in writes
@@ -236,7 +250,48 @@ def _write_all(session: Session, table: SyncedTable, writes: list[tuple[str, dic
             with session.begin_nested():
                 _write_rows(session, table, [row])
         except sa.exc.IntegrityError as error:
+            if _constraint(error) == SAME_FILE_TWICE and _keep_one_copy(session, table, record_id, row):
+                continue
             log.info("sync: %s %s waits: %s", table.collection, record_id, str(error.orig).splitlines()[0])
             failed.add(record_id)
     return failed
+
+
+# The same file imported on two devices before either synced: two records, one live file allowed.
+SAME_FILE_TWICE = "uq_documents_user_id_content_sha256_live"
+
+
+def _constraint(error: sa.exc.IntegrityError) -> str | None:
+    diagnostics = getattr(error.orig, "diag", None)
+    return getattr(diagnostics, "constraint_name", None)
+
+
+def _keep_one_copy(session: Session, table: SyncedTable, record_id: str, row: dict[str, Any]) -> bool:
+    """Keep the record with the smaller id live and delete the other, for everyone: every device decides alike.
+
+    The deletion is a local write (a tombstone that syncs), so the devices that hold the other copy drop it too;
+    its cards find the kept copy's passages by their fingerprints once it is indexed.
+    """
+    other = session.scalar(sa.text(
+        "SELECT id::text FROM documents WHERE user_id = CAST(:owner AS uuid) AND content_sha256 = :sha "
+        "AND deleted_at IS NULL AND id <> CAST(:id AS uuid)"),
+        {"owner": row.get(table.owner_column or ""), "sha": row.get("content_sha256"), "id": record_id})
+    if other is None:
+        return False
+    with session.begin_nested():
+        if max(other, record_id) == record_id:
+            _write_rows(session, table, [{**row, "deleted_at": _NOW_MARK}])
+            session.execute(sa.text(
+                "INSERT INTO sync_local_records (collection, record_id, pending_delete) "
+                "VALUES ('documents', :id, sync_next_stamp()) "
+                "ON CONFLICT (collection, record_id) DO UPDATE SET pending_delete = EXCLUDED.pending_delete"),
+                {"id": record_id})
+        else:
+            # Tracked as this device's own deletion, so the devices holding that copy drop it too.
+            session.execute(sa.text("SET LOCAL studyteddy.sync_applying = 'off'"))
+            session.execute(sa.text("UPDATE documents SET deleted_at = now() WHERE id = CAST(:id AS uuid)"),
+                            {"id": other})
+            session.execute(sa.text("SET LOCAL studyteddy.sync_applying = 'on'"))
+            _write_rows(session, table, [row])
+    return True
 

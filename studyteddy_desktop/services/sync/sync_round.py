@@ -138,7 +138,7 @@ class SyncRound:
             if not page["more"]:
                 break
         outcome = record_apply.apply_inbox(self._session_factory, self.owner_id)
-        self.report.pulled += outcome.applied
+        self.report.pulled += outcome.changed
         self.report.waiting_records = outcome.waiting
         self.report.collections |= outcome.collections
         self.report.card_documents |= outcome.card_documents

@@ -35,6 +35,9 @@ from studyteddy_desktop.services.sync.token_store import TokenStore
 
 log = logging.getLogger(__name__)
 # Tables a fresh start empties (TRUNCATE ... CASCADE follows every reference to them).
+# The count-and-digest check runs on a process's first sync and then now and then, not on every sync:
+# it reads every record this device holds.
+SUMMARY_EVERY_S = 600
 _STUDY_TABLES = ("users", "sync_local_records", "sync_inbox", "sync_outgoing_pushes", "sync_uploaded_files")
 
 
@@ -56,6 +59,7 @@ class SyncService:
         self._running = threading.Lock()
         self._syncing = False
         self._offline = False
+        self._summary_checked_at: float | None = None
         # How a sync reaches the server; a fault test hands in one whose connection drops on cue.
         self.client_factory: Callable[[str], ServerClient] = ServerClient
 
@@ -134,14 +138,19 @@ class SyncService:
             client.set_access_token(self.account.access_token(client))
             files_sent, _ = document_files.upload_missing_files(client, self.database, self.store,
                                                                 _file_progress(progress))
-            report = SyncRound(self.database, client, owner_id, progress).run()
+            check = self._summary_checked_at is None or time.monotonic() - self._summary_checked_at > SUMMARY_EVERY_S
+            report = SyncRound(self.database, client, owner_id, progress).run(check_summary=check)
+            if check:
+                self._summary_checked_at = time.monotonic()
             files_received = 0
             if self.documents is not None:
                 files_received, _ = document_files.fetch_arrived_files(
                     client, self.database, self.documents, self.scratch_dir, _file_progress(progress))
             self._link_arrived_cards(report.card_documents)
             with self.database.unit_of_work() as session:
-                conflicts = conflict_copies.count_conflicts(session)
+                # Only arrivals make new conflict copies; counting reads every record that ever had one.
+                conflicts = conflict_copies.count_conflicts(session) if report.pulled or check \
+                    else read_device(session).open_conflicts
                 problems = [*report.refused, *(f"{item}: too large to sync" for item in report.too_large)]
                 session.execute(sa.text(
                     "UPDATE sync_device SET last_synced_at = now(), open_conflicts = :conflicts, "

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.db.base import transaction_time
 from studyteddy_desktop.db.models import AIInteraction, ConversationThread, Document
+from studyteddy_desktop.db.repositories.sync_state_repository import has_left_device
 from studyteddy_desktop.db.repositories.tutor_repository import InteractionRepository, ThreadRepository
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
@@ -105,6 +106,9 @@ class TutorService:
             if thread is None:
                 raise NotFoundError("That conversation no longer exists.")
             deleted_at = thread.deleted_at
+            if deleted_at is not None and has_left_device(session, "threads", str(thread.id), deletion=True):
+                raise InvalidInputError("This deletion has already reached your other devices, so it can no "
+                                        "longer be undone.")
             thread.deleted_at = None
             if deleted_at is not None:
                 session.execute(sa.update(AIInteraction).where(AIInteraction.thread_id == thread_id,

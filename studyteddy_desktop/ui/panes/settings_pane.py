@@ -43,6 +43,14 @@ class SettingsPane(QScrollArea):
         heading = QLabel("<h2>Settings</h2>")
         layout.addWidget(heading)
         layout.addWidget(self._profile_box())
+        # Right under the profile: the account is the second thing a student looks for here.
+        from studyteddy_desktop.ui.sync.account_box import AccountBox
+
+        self.account_box = AccountBox(services)
+        self.account_box.sync_requested.connect(self.sync_requested.emit)
+        self.account_box.conflicts_requested.connect(self.sync_conflicts_requested.emit)
+        self.account_box.account_changed.connect(self.sync_account_changed.emit)
+        layout.addWidget(self.account_box)
         layout.addWidget(self._data_box())
         layout.addWidget(self._services_box())
         from studyteddy_desktop.ui.tutor.model_manager import LanguageModelBox
@@ -53,13 +61,6 @@ class SettingsPane(QScrollArea):
 
         self.reminder_box = ReminderSettingsBox(services)
         layout.addWidget(self.reminder_box)
-        from studyteddy_desktop.ui.sync.account_box import AccountBox
-
-        self.account_box = AccountBox(services)
-        self.account_box.sync_requested.connect(self.sync_requested.emit)
-        self.account_box.conflicts_requested.connect(self.sync_conflicts_requested.emit)
-        self.account_box.account_changed.connect(self.sync_account_changed.emit)
-        layout.addWidget(self.account_box)
         from studyteddy_desktop.ui.backups.backups_box import BackupsBox
 
         self.backups_box = BackupsBox(services)

@@ -54,9 +54,12 @@ class AccountBox(QGroupBox):
         self.pages.addWidget(self._signed_in_page())
         self.loading_label = QLabel("Looking at this computer's sync account…")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Sign in to your school's or your own Study Teddy server to keep your cards, "
-                                "plans and documents the same on every computer. Without an account, "
-                                "everything stays on this computer."))
+        self.intro = intro = QLabel("Sign in to your school's or your own Study Teddy server to keep your cards, "
+                       "plans and documents the same on every computer. Without an account, "
+                       "everything stays on this computer.")
+        # Wrapped, or the sentence alone would make the Settings pane wider than the window.
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addWidget(self.loading_label)
         layout.addWidget(self.pages)
         self.pages.hide()
@@ -101,7 +104,10 @@ class AccountBox(QGroupBox):
         self.keyring_note = QLabel(NO_KEYRING_NOTE)
         self.keyring_note.setWordWrap(True)
         self.keyring_note.hide()
-        form.addRow("Ser&ver:", server_row)
+        # A row of two widgets takes no mnemonic from addRow: the label needs its buddy named.
+        server_label = QLabel("Ser&ver:")
+        server_label.setBuddy(self.server_edit)
+        form.addRow(server_label, server_row)
         form.addRow("&Email or login:", self.login_edit)
         form.addRow("&Password:", self.password_edit)
         form.addRow("&Device name:", self.device_edit)
@@ -182,6 +188,8 @@ class AccountBox(QGroupBox):
         self.status = status
         self.loading_label.hide()
         self.pages.show()
+        # The invitation to sign in is for someone who has not.
+        self.intro.setVisible(not status.signed_in)
         if not status.signed_in:
             self.pages.setCurrentIndex(0)
             if status.account_login and not self.login_edit.text():

@@ -28,7 +28,6 @@ from tests.scratch_database import migrated_database
 from tests.services.sync.document_devices import (arrive_card, arrive_document,
                                                   card_on_passage, chunks_of, notes_pdf, signed_in_client,
                                                   stored_path_of)
-from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401
 
 
 @dataclass

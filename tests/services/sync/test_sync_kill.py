@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from tests.sync_devices import desktop_device
 from tests.sync_scenarios import server_records
-from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401  (fixtures)
 
 TASKS = 2_400  # five pushes of 500
 REVIEWS = 600

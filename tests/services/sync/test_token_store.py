@@ -8,24 +8,13 @@ from keyring.backends import fail, null
 from keyrings.alt.file import PlaintextKeyring
 
 from studyteddy_desktop.services.sync.token_store import TokenStore, token_key
+from tests.keyring_fixtures import _restore_keyring, file_keyring  # noqa: F401  (fixtures)
 
 KEY = token_key("https://sync.example.org", "ada@example.org", "0123456789abcdef")
 
 
-@pytest.fixture(autouse=True)
-def _restore_keyring():
-    previous = keyring.get_keyring()
-    yield
-    keyring.set_keyring(previous)
 
 
-@pytest.fixture()
-def file_keyring(tmp_path) -> PlaintextKeyring:
-    # A real backend writing to a file of the test's own: never the developer's login keyring.
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    return backend
 
 
 def test_a_saved_token_outlives_the_store_in_a_real_keyring(file_keyring):
@@ -139,3 +128,15 @@ def test_token_key_is_one_entry_per_server_account_and_device():
     for missing in (("", "ada", device), ("https://a.org", " ", device), ("https://a.org", "ada", "")):
         with pytest.raises(ValueError):
             token_key(*missing)
+
+
+def test_a_plain_text_file_keyring_picked_by_itself_is_no_keyring(tmp_path, monkeypatch):
+    # keyring picks keyrings.alt's file backend wherever that package is installed; a token must not land there.
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    store = TokenStore()
+    assert not store.available
+    assert store.save("https://s.org ada@s.org 0123456789abcdef", "secret") is False
+    assert not (tmp_path / "keyring.cfg").exists()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+
+from studyteddy_desktop.domain.errors import InvalidInputError
 
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.planner_dto import TaskDraft
 from tests.sync_devices import desktop_device
-from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401  (fixtures)
 
 
 @pytest.fixture()
@@ -59,3 +62,37 @@ def test_edits_of_different_fields_both_survive_and_same_field_keeps_a_conflict(
     conflicts = laptop.sync.conflicts()
     assert [(c.field, c.current_value, c.other_value) for c in conflicts] == [
         ("front", "Desktop front", "Laptop front")]
+
+
+def test_the_same_file_imported_on_both_devices_offline_ends_as_one_live_document(pair, tmp_path):
+    laptop, desktop = pair
+    ids = []
+    for device in pair:
+        path = tmp_path / f"lecture-{device.name}.md"
+        path.write_text("# Lecture 4\n\nThe same bytes on both machines.\n", encoding="utf-8")
+        ids.append(str(device.services.documents.import_file(path).document.id))
+    for device in (laptop, desktop, laptop):
+        device.sync.sync()
+    kept = min(ids)
+    for device in pair:
+        live = device.rows("SELECT id::text FROM documents WHERE deleted_at IS NULL")
+        assert [row[0] for row in live] == [kept]
+        assert device.scalar("SELECT count(*) FROM sync_inbox") == 0
+
+
+def test_undo_covers_only_what_has_not_left_the_device(pair):
+    laptop, _desktop = pair
+    services = laptop.services
+    deck = services.flashcards.create_deck("Undo")
+    card = services.flashcards.add_card(deck.id, CardDraft("Q", "A"))
+    sitting = uuid.uuid4()
+    answered = services.reviews.rate(card.id, 3, shown_last_review_at=None, review_session_id=sitting)
+    services.reviews.undo(answered.review_log_id, review_session_id=sitting)  # not sent yet: undone
+    again = services.reviews.rate(card.id, 3, shown_last_review_at=None, review_session_id=sitting)
+    task = services.planner.add_task(TaskDraft(title="Gone soon"))
+    services.planner.delete_task(task.id)
+    laptop.sync.sync()
+    with pytest.raises(InvalidInputError, match="already reached your other devices"):
+        services.reviews.undo(again.review_log_id, review_session_id=sitting)
+    with pytest.raises(InvalidInputError, match="already reached your other devices"):
+        services.planner.restore_task(task.id)

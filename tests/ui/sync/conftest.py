@@ -11,7 +11,6 @@ import pytest
 from studyteddy_desktop.assembly import open_services
 from tests.conftest import DATA_DIR_NAME
 from tests.scratch_database import migrated_database
-from tests.sync_server.conftest import admin_token, make_student, replicas, server_data_dir  # noqa: F401
 
 
 @pytest.fixture()
