@@ -118,10 +118,10 @@ class Scenario:
             device.sync.client_factory = ServerClient
 
     def settle(self, rounds: int = 3) -> None:
-        """Sync every device in turn until a whole round pulls nothing new."""
+        """Sync every device in turn until a whole round moves nothing either way."""
         for _round in range(rounds):
-            pulled = sum(device.sync.sync().pulled for device in self.devices)
-            if not pulled:
+            results = [device.sync.sync() for device in self.devices]
+            if not any(result.pushed or result.pulled for result in results):
                 return
         for device in self.devices:
             device.sync.sync()

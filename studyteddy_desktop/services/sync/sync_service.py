@@ -110,11 +110,15 @@ class SyncService:
         if self.backups is not None:
             self.backups.back_up_now()
         with self.database.unit_of_work() as session:
+            stored = list(session.scalars(sa.text("SELECT stored_path FROM documents WHERE stored_path IS NOT NULL")))
             session.execute(sa.text(f"TRUNCATE {', '.join(_STUDY_TABLES)} CASCADE"))
             session.execute(sa.text(
                 "UPDATE sync_device SET node_id = substr(md5(gen_random_uuid()::text), 1, 16), pull_cursor = 0, "
                 "data_account_id = NULL, data_account_login = NULL, all_tracked = false, open_conflicts = 0, "
                 "last_synced_at = NULL, last_error = NULL WHERE id = 1"))
+        # The backup holds them; left here, the other account's files would stay readable on disk.
+        for relative_path in stored:
+            self.store.remove(relative_path)
         self.student.forget()
 
     # -- a sync ---------------------------------------------------------------------------------------
@@ -207,6 +211,10 @@ class SyncService:
             session.execute(sa.text("UPDATE sync_device SET open_conflicts = greatest(open_conflicts - 1, 0) "
                                     "WHERE id = 1"))
 
+    def _pulled_to(self) -> int:
+        with self.database.unit_of_work() as session:
+            return read_device(session).pull_cursor
+
     # -- live notices ---------------------------------------------------------------------------------
 
     def live_notices(self, stop: threading.Event) -> Iterator[int]:
@@ -219,7 +227,11 @@ class SyncService:
             client = ServerClient(record.server_url)
             try:
                 client.set_access_token(self.account.access_token(client))
-                yield from client.events(stop)
+                for cursor in client.events(stop):
+                    # This device's own push comes back as a notice too: nothing to pull once it has pulled past it.
+                    if cursor and cursor <= self._pulled_to():
+                        continue
+                    yield cursor
             except (SyncOfflineError, SyncAuthError) as error:
                 log.info("sync: live notices paused: %s", error.message)
                 stop.wait(15)

@@ -10,6 +10,7 @@ from studyteddy_desktop.domain.errors import InvalidInputError
 
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.planner_dto import TaskDraft
+from studyteddy_desktop.domain.sync_dto import AccountMismatchError
 from tests.sync_devices import desktop_device
 
 
@@ -96,3 +97,30 @@ def test_undo_covers_only_what_has_not_left_the_device(pair):
         services.reviews.undo(again.review_log_id, review_session_id=sitting)
     with pytest.raises(InvalidInputError, match="already reached your other devices"):
         services.planner.restore_task(task.id)
+
+
+def test_another_account_on_this_device_is_asked_first_and_never_mixed(engine, endpoints, tmp_path, replicas,
+                                                                       make_student):
+    first, second = make_student(), make_student()
+    with desktop_device(engine, endpoints, tmp_path / "shared", "shared") as shared:
+        shared.sign_in(replicas[0].url, first)
+        shared.services.planner.add_task(TaskDraft(title="First's homework"))
+        notes = tmp_path / "first-notes.md"
+        notes.write_text("# Only for the first account\n", encoding="utf-8")
+        stored = shared.services.documents.import_file(notes).document
+        shared.sync.sync()
+        shared.sync.sign_out()
+        assert shared.services.planner.list_tasks().tasks, "signing out keeps the data"
+        with pytest.raises(AccountMismatchError) as asked:
+            shared.sign_in(replicas[0].url, second)
+        assert asked.value.holder_login == first.login
+        assert shared.sync.status().state == "local_only"
+        status = shared.sign_in(replicas[0].url, second, start_fresh=True)
+        assert status.account_login == second.login
+        assert not shared.services.planner.list_tasks().tasks
+        assert shared.scalar("SELECT count(*) FROM documents") == 0
+        assert not list((tmp_path / "shared" / "files").rglob("*.md")), "the first account's file stays on disk"
+        assert shared.services.backups.list(), "the first account's data is in a backup"
+        shared.sync.sync()
+        assert not shared.services.planner.list_tasks().tasks
+        assert stored.title == "first-notes"
