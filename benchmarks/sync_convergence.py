@@ -37,14 +37,25 @@ from tests.sync_scenarios import run_scenario, steps  # noqa: E402
 from tests.sync_server.conftest import PROTOCOL, Student  # noqa: E402
 
 
-def admin_token(data_dir: Path, endpoints, server_url: str) -> str:
-    login = f"admin-{uuid.uuid4().hex[:6]}"
-    made = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir), "--database-url",
-                           endpoints.database_url, "--redis-url", endpoints.redis_url, "admin", "create-account",
-                           login, "--name", "Admin", "--role", "admin"], capture_output=True, text=True, timeout=120)
-    password = made.stdout.split("password: ")[1].split()[0]
-    answer = httpx.post(server_url + "/v1/auth/login", json={"login": login, "password": password}, timeout=30)
-    return answer.json()["access_token"]
+class AdminSession:
+    """The admin's access token, signed in again before its 15 minutes run out."""
+
+    def __init__(self, data_dir: Path, endpoints, server_url: str) -> None:
+        self.login = f"admin-{uuid.uuid4().hex[:6]}"
+        made = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir), "--database-url",
+                               endpoints.database_url, "--redis-url", endpoints.redis_url, "admin", "create-account",
+                               self.login, "--name", "Admin", "--role", "admin"],
+                              capture_output=True, text=True, timeout=120)
+        self.password = made.stdout.split("password: ")[1].split()[0]
+        self.server_url = server_url
+        self._token, self._since = "", None
+
+    def token(self) -> str:
+        if self._since is None or time.monotonic() - self._since > 600:
+            answer = httpx.post(self.server_url + "/v1/auth/login", json={"login": self.login,
+                                                                          "password": self.password}, timeout=30)
+            self._token, self._since = answer.json()["access_token"], time.monotonic()
+        return self._token
 
 
 def new_student(server_url: str, token: str) -> Student:
@@ -72,7 +83,7 @@ def main() -> int:
         servers = [start_server(scratch / "server", endpoints) for _ in range(2)]
         for server in servers:
             stack.callback(stop_server, server)
-        token = admin_token(scratch / "server", endpoints, servers[0].url)
+        admin = AdminSession(scratch / "server", endpoints, servers[0].url)
         engine = sa.create_engine(endpoints.database_url, poolclass=sa.pool.NullPool)
         stack.callback(engine.dispose)
         template = stack.enter_context(device_template(engine))
@@ -83,7 +94,7 @@ def main() -> int:
         def scenario(plan) -> None:
             run_dir = Path(tempfile.mkdtemp(dir=scratch))
             try:
-                done = run_scenario(engine, endpoints, run_dir, servers, new_student(servers[0].url, token),
+                done = run_scenario(engine, endpoints, run_dir, servers, new_student(servers[0].url, admin.token()),
                                     template, plan)
             except Exception as error:
                 # The last failing plan is the smallest hypothesis found: shown with the failure.

@@ -176,11 +176,14 @@ def run_scenario(engine, endpoints, base_dir, servers, student, template, plan) 
         devices = [a, b, c]
         a.sign_in(servers[0].url, student)
         deck = a.services.flashcards.create_deck("Shared")
+        # Records every profile has from the start, so edits, reviews and deletions meet on the same ones.
+        shared_cards = [a.services.flashcards.add_card(deck.id, CardDraft(f"Shared {n}", "back")).id for n in (1, 2)]
+        shared_task = a.services.planner.add_task(TaskDraft(title="Shared task")).id
         a.sync.sync()
         for index, device in enumerate(devices[1:], start=1):
             device.sign_in(servers[index % len(servers)].url, student)
             device.sync.sync()
-        scenario = Scenario(devices, deck.id)
+        scenario = Scenario(devices, deck.id, tasks=[shared_task], cards=shared_cards)
         files = base_dir / "files"
         files.mkdir(exist_ok=True)
         scenario.run(plan, files)
