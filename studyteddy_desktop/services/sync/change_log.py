@@ -129,10 +129,12 @@ def build_batches(session: Session) -> list[OutgoingBatch]:
                 for name, write in record.pending.items():
                     if name not in row:
                         continue
-                    if not _fits(row[name]):
+                    # A write outvoted by an arrival keeps its own value; the row shows the winner's.
+                    value = write["value"] if "value" in write else row[name]
+                    if not _fits(value):
                         too_large.append(f"{collection} {record.record_id} {name}")
                         continue
-                    fields[name] = {"value": row[name], "stamp": write["stamp"], "base": write.get("base")}
+                    fields[name] = {"value": value, "stamp": write["stamp"], "base": write.get("base")}
             change = {"collection": collection, "record_id": record.record_id, "fields": fields,
                       "delete_stamp": record.pending_delete, "resolved": record.pending_resolved or {}}
             if fields or change["delete_stamp"] or change["resolved"]:

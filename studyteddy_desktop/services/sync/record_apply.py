@@ -63,7 +63,7 @@ class ApplyOutcome:
 def _local_change(table: SyncedTable, local: Any, row: dict[str, Any] | None) -> RecordChange | None:
     if local is None:
         return None
-    fields = {name: FieldWrite(row[name], write["stamp"], write.get("base"))
+    fields = {name: FieldWrite(write["value"] if "value" in write else row[name], write["stamp"], write.get("base"))
               for name, write in (local.pending or {}).items() if row is not None and name in row}
     resolved = {name: tuple(stamps) for name, stamps in (local.pending_resolved or {}).items()}
     if not fields and local.pending_delete is None and not resolved:
@@ -101,6 +101,22 @@ def _merged_row(table: SyncedTable, record_id: str, state: dict[str, Any], row: 
 
 # Replaced by the transaction's time in SQL: a deletion that arrives is dated when it arrived.
 _NOW_MARK = "__now__"
+
+
+# An unsent local write that lost to a newer one from elsewhere: its row now shows the winner, so the value
+# it must still carry to the server (where text is kept as a conflict copy) is kept with the write itself.
+_KEEP_OUTVOTED = sa.text(
+    "UPDATE sync_local_records AS r SET pending = jsonb_set(r.pending, ARRAY[l.field, 'value'], l.value) "
+    "FROM jsonb_to_recordset(CAST(:lost AS jsonb)) AS l(record_id text, field text, stamp text, value jsonb) "
+    "WHERE r.collection = :collection AND r.record_id = l.record_id AND r.pending -> l.field ->> 'stamp' = l.stamp")
+
+
+def _outvoted(local: Any, row: dict[str, Any] | None, stamps: dict[str, str], record_id: str) -> list[dict[str, Any]]:
+    if local is None or row is None:
+        return []
+    return [{"record_id": record_id, "field": name, "stamp": write["stamp"], "value": row.get(name)}
+            for name, write in (local.pending or {}).items()
+            if "value" not in write and name in row and stamps.get(name) != write["stamp"]]
 
 
 def _already_shown(local: Any, row: dict[str, Any] | None, stamps: dict[str, str], state: dict[str, Any]) -> bool:
@@ -196,6 +212,7 @@ def _apply_batch(session_factory, table: SyncedTable, owner_id: str, outcome: Ap
             {"collection": table.collection, "ids": ids})}
         rows = row_values(session, table, ids)
         writes: list[tuple[str, dict[str, Any]]] = []
+        losing: list[dict[str, Any]] = []
         saved: list[dict[str, Any]] = []
         highest = ""
         for record in inbox:
@@ -208,6 +225,7 @@ def _apply_batch(session_factory, table: SyncedTable, owner_id: str, outcome: Ap
                 except MergeRefusedError:
                     state = record.state
             stamps = {name: write["stamp"] for name, write in state["fields"].items()}
+            losing.extend(_outvoted(locals_.get(record.record_id), row, stamps, record.record_id))
             merged = None if _already_shown(locals_.get(record.record_id), row, stamps, state) \
                 else _merged_row(table, record.record_id, state, row, owner_id)
             if merged is not None:
@@ -219,6 +237,10 @@ def _apply_batch(session_factory, table: SyncedTable, owner_id: str, outcome: Ap
         kept = [entry for entry in saved if entry["record_id"] not in failed]
         if kept:
             session.execute(_SAVE_LOCAL, {"records": json.dumps(kept, ensure_ascii=False)})
+            kept_losing = [entry for entry in losing if entry["record_id"] not in failed]
+            if kept_losing:
+                session.execute(_KEEP_OUTVOTED, {"collection": table.collection,
+                                                 "lost": json.dumps(kept_losing, ensure_ascii=False)})
             session.execute(sa.text("DELETE FROM sync_inbox WHERE collection = :collection AND record_id = ANY(:ids)"),
                             {"collection": table.collection, "ids": [entry["record_id"] for entry in kept]})
         if highest:

@@ -124,3 +124,21 @@ def test_another_account_on_this_device_is_asked_first_and_never_mixed(engine, e
         shared.sync.sync()
         assert not shared.services.planner.list_tasks().tasks
         assert stored.title == "first-notes"
+
+
+def test_an_older_unsent_edit_outvoted_by_an_arrival_still_reaches_the_server_as_a_conflict(pair):
+    laptop, desktop = pair
+    deck = laptop.services.flashcards.create_deck("Outvoted")
+    card = laptop.services.flashcards.add_card(deck.id, CardDraft("Front", "Original"))
+    laptop.sync.sync()
+    desktop.sync.sync()
+    laptop.services.flashcards.update_card(card.id, CardDraft("Front", "Laptop's older words"))
+    desktop.services.flashcards.update_card(card.id, CardDraft("Front", "Desktop's newer words"))
+    desktop.sync.sync()
+    # The laptop pulls the newer words before it pushes its own: its row shows them, its words must still go.
+    laptop.sync.sync()
+    desktop.sync.sync()
+    for device in pair:
+        assert device.services.flashcards.get_card(card.id).back == "Desktop's newer words"
+        assert [(c.current_value, c.other_value) for c in device.sync.conflicts()] == [
+            ("Desktop's newer words", "Laptop's older words")]
