@@ -105,18 +105,22 @@ _NOW_MARK = "__now__"
 
 # An unsent local write that lost to a newer one from elsewhere: its row now shows the winner, so the value
 # it must still carry to the server (where text is kept as a conflict copy) is kept with the write itself.
+# One row per record: an UPDATE joined to two rows of one record would apply only one of them.
 _KEEP_OUTVOTED = sa.text(
-    "UPDATE sync_local_records AS r SET pending = jsonb_set(r.pending, ARRAY[l.field, 'value'], l.value) "
-    "FROM jsonb_to_recordset(CAST(:lost AS jsonb)) AS l(record_id text, field text, stamp text, value jsonb) "
-    "WHERE r.collection = :collection AND r.record_id = l.record_id AND r.pending -> l.field ->> 'stamp' = l.stamp")
+    "UPDATE sync_local_records AS r SET pending = r.pending || coalesce((SELECT jsonb_object_agg(f.key, "
+    "    (r.pending -> f.key) || jsonb_build_object('value', f.lost -> 'value')) "
+    "    FROM jsonb_each(l.fields) AS f(key, lost) WHERE r.pending -> f.key ->> 'stamp' = f.lost ->> 'stamp'), "
+    "    '{}'::jsonb) "
+    "FROM jsonb_to_recordset(CAST(:lost AS jsonb)) AS l(record_id text, fields jsonb) "
+    "WHERE r.collection = :collection AND r.record_id = l.record_id")
 
 
 def _outvoted(local: Any, row: dict[str, Any] | None, stamps: dict[str, str], record_id: str) -> list[dict[str, Any]]:
     if local is None or row is None:
         return []
-    return [{"record_id": record_id, "field": name, "stamp": write["stamp"], "value": row.get(name)}
-            for name, write in (local.pending or {}).items()
-            if "value" not in write and name in row and stamps.get(name) != write["stamp"]]
+    fields = {name: {"stamp": write["stamp"], "value": row.get(name)} for name, write in (local.pending or {}).items()
+              if "value" not in write and name in row and stamps.get(name) != write["stamp"]}
+    return [{"record_id": record_id, "fields": fields}] if fields else []
 
 
 def _already_shown(local: Any, row: dict[str, Any] | None, stamps: dict[str, str], state: dict[str, Any]) -> bool:

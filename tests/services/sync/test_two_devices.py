@@ -132,13 +132,14 @@ def test_an_older_unsent_edit_outvoted_by_an_arrival_still_reaches_the_server_as
     card = laptop.services.flashcards.add_card(deck.id, CardDraft("Front", "Original"))
     laptop.sync.sync()
     desktop.sync.sync()
-    laptop.services.flashcards.update_card(card.id, CardDraft("Front", "Laptop's older words"))
-    desktop.services.flashcards.update_card(card.id, CardDraft("Front", "Desktop's newer words"))
+    # Both fields of one record outvoted at once: each keeps its own words.
+    laptop.services.flashcards.update_card(card.id, CardDraft("Laptop's front", "Laptop's older words"))
+    desktop.services.flashcards.update_card(card.id, CardDraft("Desktop's front", "Desktop's newer words"))
     desktop.sync.sync()
     # The laptop pulls the newer words before it pushes its own: its row shows them, its words must still go.
     laptop.sync.sync()
     desktop.sync.sync()
     for device in pair:
         assert device.services.flashcards.get_card(card.id).back == "Desktop's newer words"
-        assert [(c.current_value, c.other_value) for c in device.sync.conflicts()] == [
-            ("Desktop's newer words", "Laptop's older words")]
+        assert sorted((c.field, c.current_value, c.other_value) for c in device.sync.conflicts()) == [
+            ("back", "Desktop's newer words", "Laptop's older words"), ("front", "Desktop's front", "Laptop's front")]
