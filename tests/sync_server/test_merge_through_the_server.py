@@ -15,6 +15,7 @@ from tests.domain.test_sync_merge import _history
 _STORABLE_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=6)
 _steps = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["edit", "rename", "delete", "review", "undo", "sync"]),
                             st.integers(0, 2), _STORABLE_TEXT), min_size=1, max_size=40)
+from tests.sync_scenarios import server_records
 from tests.sync_server.conftest import sign_in
 
 
@@ -37,13 +38,7 @@ def _pushed_in(server, token: str, changes: list[RecordChange], seed: int) -> di
             for _attempt in range(rng.choice((1, 1, 2))):  # a retry after a lost answer
                 answer = client.post("/v1/sync/push", json=body)
                 assert answer.status_code == 200, answer.text
-        records, cursor = {}, 0
-        while True:
-            page = client.get("/v1/sync/pull", params={"cursor": cursor, "limit": 500}).json()
-            records.update({(r["collection"], r["record_id"]): r for r in page["records"]})
-            cursor = page["cursor"]
-            if not page["more"]:
-                return records
+    return server_records(server.url, token)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

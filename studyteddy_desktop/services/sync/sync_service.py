@@ -27,6 +27,7 @@ from studyteddy_desktop.domain.sync_dto import (
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.flashcards.card_links import relink_cards
 from studyteddy_desktop.services.sync import change_log, conflict_copies, document_files
 from studyteddy_desktop.services.sync.server_client import ServerClient
 from studyteddy_desktop.services.sync.sync_account import SyncAccount, read_device
@@ -191,8 +192,6 @@ class SyncService:
     def _link_arrived_cards(self, document_ids: set[str]) -> None:
         if not document_ids:
             return
-        from studyteddy_desktop.services.flashcards.card_links import relink_cards
-
         with self.database.unit_of_work() as session:
             ready = session.scalars(sa.text("SELECT id FROM documents WHERE id = ANY(CAST(:ids AS uuid[])) "
                                             "AND status = 'ready'"), {"ids": sorted(document_ids)}).all()
