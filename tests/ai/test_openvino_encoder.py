@@ -79,3 +79,22 @@ def test_pytorch_takes_over_when_openvino_fails(monkeypatch, pytorch):
     fallback = SentenceEmbedder(backend="openvino")
     assert fallback.backend == "pytorch"
     assert np.min(np.sum(fallback.embed(TEXTS) * pytorch.embed(TEXTS), axis=1)) >= 0.9999
+
+
+def test_the_shipped_model_needs_no_pytorch_weights_and_gives_the_same_vectors(tmp_path, pytorch):
+    import shutil
+
+    from studyteddy_desktop.ai.model_files import embedding_model_dir, embedding_weights
+    from studyteddy_desktop.ai.openvino_encoder import OpenVinoEncoder, write_shipped_model
+
+    source = embedding_model_dir()
+    shipped = tmp_path / "model"
+    shipped.mkdir()
+    shutil.copy2(source / "tokenizer.json", shipped / "tokenizer.json")
+    written = write_shipped_model(source, shipped)
+    assert not (shipped / "model.safetensors").exists()
+    assert embedding_weights(shipped) == written.with_suffix(".bin")
+    assert embedding_weights(source) == source / "model.safetensors"
+    # No cache folder: the shipped IR is what loads, without converting from PyTorch.
+    vectors = OpenVinoEncoder(shipped).encode(TEXTS)
+    assert np.min(np.sum(vectors * pytorch.embed(TEXTS), axis=1)) >= 0.999

