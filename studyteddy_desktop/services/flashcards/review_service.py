@@ -21,9 +21,10 @@ from studyteddy_desktop.domain.local_time import day_bounds
 from studyteddy_desktop.services.core.activity_cache import ActivityCache
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.flashcards.flashcard_service import card_dto
+from studyteddy_desktop.services.flashcards.fsrs_optimizer import fit_parameters
 from studyteddy_desktop.services.core.local_student import LocalStudent
-from studyteddy_desktop.services.flashcards.review_scheduler import (ReviewScheduler, ScheduledCard, describe_interval,
-                                                          fsrs_card_id)
+from studyteddy_desktop.services.flashcards.review_scheduler import (ReviewScheduler, ScheduledCard,
+                                                                      describe_interval)
 
 log = logging.getLogger(__name__)
 
@@ -219,12 +220,7 @@ class ReviewService:
                 f"day. This deck has {usable} such answers; optimising needs at least "
                 f"{MIN_REVIEWS_FOR_OPTIMISATION}, or it would fit noise. The default parameters (fitted to "
                 f"millions of reviews) serve you well until then."))
-        from fsrs import Optimizer, Rating
-        from fsrs import ReviewLog as FsrsReviewLog
-
-        logs = [FsrsReviewLog(card_id=fsrs_card_id(card_id), rating=Rating(rating), review_datetime=at,
-                              review_duration=duration) for card_id, rating, at, duration in history]
-        parameters = [float(value) for value in Optimizer(logs).compute_optimal_parameters()]
+        parameters = fit_parameters(history)
         with self.database.unit_of_work() as session:
             repository = FlashcardRepository(session)
             deck = self._deck(repository, deck_id)
