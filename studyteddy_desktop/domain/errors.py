@@ -41,3 +41,7 @@ class InvalidInputError(StudyTeddyError):
 
 class LanguageModelError(StudyTeddyError):
     """A language model file is missing, is not a GGUF model, or cannot be loaded."""
+
+
+class BlockedByPolicyError(StudyTeddyError):
+    """The school's machine-wide policy turns this off or does not allow it here."""

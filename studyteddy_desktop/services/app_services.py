@@ -32,6 +32,8 @@ from studyteddy_desktop.services.planner.reminder_service import ReminderService
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder
 from studyteddy_desktop.services.tutor.language_models import LanguageModels
+from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
+from studyteddy_desktop.services.policy.policy_sources import system_policy
 from studyteddy_desktop.services.sync.sync_service import SyncService
 from studyteddy_desktop.services.tutor.tutor_service import TutorService
 
@@ -40,10 +42,14 @@ class AppServices:
     """The service layer for one process: each attribute is a service with a narrow job.
 
     `queue` is the door to background work; `studyteddy_desktop.assembly` hands in the worker's.
+    `policy` is the school's machine-wide policy, read from the system's places unless handed in; the
+    services enforce it, so the window and the `studyteddy` command obey it alike.
     """
 
-    def __init__(self, endpoints: RuntimeEndpoints, queue: JobQueue, *, database: Database | None = None) -> None:
+    def __init__(self, endpoints: RuntimeEndpoints, queue: JobQueue, *, database: Database | None = None,
+                 policy: MachinePolicy | None = None) -> None:
         self.endpoints = endpoints
+        self.policy = policy if policy is not None else system_policy()
         self.database = database or Database(endpoints.database_url)
         self.redis_client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
         self.queue = queue
@@ -63,22 +69,25 @@ class AppServices:
         self.reminders = ReminderService(self.database, self.student, self.preferences, self.redis_client)
         self.calendar = CalendarService(self.database, self.student, self.activity_cache)
         self.documents = DocumentLibrary(self.database, self.jobs,
-                                         ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir))
+                                         ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir),
+                                         policy=self.policy)
         self.search = DocumentSearch(self.database, WorkerQueryEmbedder(self.queue), self.student.user_id)
         self.flashcards = FlashcardService(self.database, self.student, self.activity_cache,
                                            DataPaths.from_string(endpoints.data_dir).media_dir)
-        self.card_drafts = CardDrafts(self.database, self.student, self.activity_cache, self.jobs)
+        self.card_drafts = CardDrafts(self.database, self.student, self.activity_cache, self.jobs,
+                                      policy=self.policy)
         self.reviews = ReviewService(self.database, self.student, self.activity_cache)
         self.card_exchange = CardExchange(self.database, self.student, self.activity_cache, self.flashcards.media_dir)
-        self.tutor = TutorService(self.database, self.student, self.queue)
-        self.language_models = LanguageModels(self.preferences)
+        self.tutor = TutorService(self.database, self.student, self.queue, policy=self.policy)
+        self.language_models = LanguageModels(self.preferences, policy=self.policy)
         self.backups = BackupService(DataPaths.from_string(endpoints.data_dir), endpoints.database_url,
                                      self.preferences)
         self.backups.after_restore(self._data_restored)
         paths = DataPaths.from_string(endpoints.data_dir)
         # Offline stays the default: nothing here reaches a network until the student signs in.
         self.sync = SyncService(self.database, self.student, self.documents.store, paths.files_dir.parent / "incoming",
-                                documents=self.documents, backups=self.backups, after_sync=self._synced)
+                                documents=self.documents, backups=self.backups, after_sync=self._synced,
+                                policy_server_url=self.policy.sync_server_url)
 
     def _profile_changed(self, profile: ProfileDTO) -> None:
         self.student.forget()

@@ -19,7 +19,7 @@ from studyteddy_desktop.domain.document_dto import (
 )
 from studyteddy_desktop.domain.document_errors import SourceFileMissingError, UnsupportedFileTypeError
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
-from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
+from studyteddy_desktop.domain.errors import BlockedByPolicyError, InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.sync_dto import SyncError
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.ingest.format_registry import SUPPORTED_EXTENSIONS, detect_format
@@ -27,6 +27,8 @@ from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.text_input import clean_subject
 from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.services.core.profile_service import ProfileService
+from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
+from studyteddy_desktop.services.policy.policy_sources import system_policy
 
 _RESTARTABLE = {DocumentStatus.FAILED, DocumentStatus.CANCELLED, DocumentStatus.NEEDS_PASSWORD,
                 DocumentStatus.NO_TEXT, DocumentStatus.READY}
@@ -58,21 +60,26 @@ def expand_import_paths(paths: list[Path]) -> Iterator[Path]:
 
 
 class DocumentLibrary:
-    def __init__(self, database: Database, jobs: JobService, store: ContentStore) -> None:
+    def __init__(self, database: Database, jobs: JobService, store: ContentStore, *,
+                 policy: MachinePolicy | None = None) -> None:
         self.database = database
         self.jobs = jobs
         self.store = store
+        self.policy = policy if policy is not None else system_policy()
         self._profiles = ProfileService(database)
         self._owner: uuid.UUID | None = None
 
     def import_file(self, path: Path, *, subject: str | None = None,
                     password: str | None = None) -> ImportOutcome:
         """Copy the file into the library and queue it for indexing; refuse what cannot be read."""
+        if not self.policy.document_import_enabled:
+            raise BlockedByPolicyError("Your school has turned off importing documents on this computer.")
         subject = clean_subject(subject)
         if not path.exists():
             raise SourceFileMissingError(f"There is no file at {path}.")
         if not path.is_file():
             raise UnsupportedFileTypeError(f"{path} is not a file.")
+        self._check_size(path)
         try:
             file_format = detect_format(path)
         except FileNotFoundError as error:
@@ -95,6 +102,16 @@ class DocumentLibrary:
                 outcome = self._add(documents, owner_id, path, stored, file_format, subject)
         self._start(outcome.job_id, password)
         return outcome
+
+    def _check_size(self, path: Path) -> None:
+        cap = self.policy.max_document_mb
+        if cap is None:
+            return
+        size = path.stat().st_size
+        if size > cap * 1024 * 1024:
+            shown = f"{size / 1024 ** 2:.1f} MB" if size >= 1024 ** 2 else f"{size / 1024:.0f} KB"
+            raise BlockedByPolicyError(f"“{path.name}” is {shown}; your school allows "
+                                       f"documents of up to {cap:g} MB.")
 
     def _add(self, documents: DocumentRepository, owner_id: uuid.UUID, path: Path, stored,
              file_format, subject: str | None) -> ImportOutcome:

@@ -17,13 +17,15 @@ from studyteddy_desktop.domain.card_draft_dto import (
     text_fingerprint,
 )
 from studyteddy_desktop.domain.enums import DocumentStatus
-from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
+from studyteddy_desktop.domain.errors import BlockedByPolicyError, InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.flashcard_dto import CardDraft, CardDTO
 from studyteddy_desktop.services.core.activity_cache import ActivityCache
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.flashcards.flashcard_service import card_dto, clean_deck_name, clean_draft
 from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
+from studyteddy_desktop.services.policy.policy_sources import system_policy
 
 AI_TAG = "ai-made"
 # Cards worded from the passage's own sentences when the model wrote none: told apart in the browser.
@@ -31,15 +33,20 @@ PASSAGE_TAG = "from-passage"
 
 
 class CardDrafts:
-    def __init__(self, database: Database, student: LocalStudent, cache: ActivityCache, jobs: JobService) -> None:
+    def __init__(self, database: Database, student: LocalStudent, cache: ActivityCache, jobs: JobService, *,
+                 policy: MachinePolicy | None = None) -> None:
         self.database = database
         self.student = student
         self.cache = cache
         self.jobs = jobs
+        self.policy = policy if policy is not None else system_policy()
 
     def request(self, document_id: uuid.UUID, *, page_from: int | None = None, page_to: int | None = None,
                 char_start: int | None = None, char_end: int | None = None, count: int | None = None) -> uuid.UUID:
         """Ask the worker to draft cards from a document, a page range or a selected passage; the job id."""
+        if not self.policy.ai_cards_enabled:
+            raise BlockedByPolicyError("Your school has turned off making flashcards with AI on this computer. "
+                                       "You can still write cards yourself.")
         with self.database.unit_of_work() as session:
             document = session.get(Document, document_id)
             if document is None or document.deleted_at is not None:

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from studyteddy_desktop.ai.model_files import can_answer_from_general_knowledge, default_llm_path, looks_like_gguf
-from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
+from studyteddy_desktop.domain.errors import BlockedByPolicyError, InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO, LanguageModelSettings
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
+from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
+from studyteddy_desktop.services.policy.policy_sources import system_policy
 
 CONTEXT_SIZES = (2048, 4096, 8192, 16384, 32768)
 THREAD_RANGE = (1, 64)
@@ -25,15 +27,44 @@ def _problem_with(path: Path) -> str | None:
 
 
 class LanguageModels:
-    """Added models are referenced where they are, not copied: they are often several gigabytes."""
+    """Added models are referenced where they are, not copied: they are often several gigabytes.
 
-    def __init__(self, preferences: StudyPreferences) -> None:
+    A school's policy can turn adding off and pin the model; a pinned model is the one in use whatever
+    the student chose (their choice is kept for a computer without the pin). The worker builds this
+    without a policy argument, so the default reads the computer's policy and the worker obeys too.
+    """
+
+    def __init__(self, preferences: StudyPreferences, *, policy: MachinePolicy | None = None) -> None:
         self.preferences = preferences
+        self.policy = policy if policy is not None else system_policy()
+
+    @property
+    def adding_allowed(self) -> bool:
+        return self.policy.model_adding_enabled
+
+    def pinned_model(self) -> str | None:
+        """The model file the school pinned, as a path ("" for the bundled model); None when not pinned.
+
+        A bare file name is looked for among the bundled and the added models, then beside the bundled one.
+        """
+        wanted = self.policy.language_model_file
+        if wanted is None:
+            return None
+        bundled = default_llm_path()
+        if Path(wanted).is_absolute():
+            return "" if bundled is not None and Path(wanted) == bundled else wanted
+        if bundled is not None and wanted in (bundled.name, bundled.stem):
+            return ""
+        for added in self.added_paths():
+            if wanted in (Path(added).name, Path(added).stem):
+                return added
+        return str(bundled.parent / wanted) if bundled is not None else wanted
 
     def settings(self) -> LanguageModelSettings:
         stored = self.preferences.section(_SECTION)
         default = LanguageModelSettings()
-        path = stored.get("model_path")
+        pinned = self.pinned_model()
+        path = stored.get("model_path") if pinned is None else pinned
         context = stored.get("context_size")
         threads = stored.get("threads")
         return LanguageModelSettings(
@@ -53,7 +84,9 @@ class LanguageModels:
             models.append(LanguageModelDTO(path=str(bundled), name=f"{bundled.stem} (bundled)",
                                            size_bytes=bundled.stat().st_size, bundled=True,
                                            active=settings.model_path is None, problem=_problem_with(bundled)))
-        for text in self.added_paths():
+        pinned = self.pinned_model()
+        extra = [pinned] if pinned and pinned not in self.added_paths() else []
+        for text in [*self.added_paths(), *extra]:
             path = Path(text)
             models.append(LanguageModelDTO(path=text, name=path.stem, size_bytes=path.stat().st_size
                                            if path.is_file() else 0, bundled=False,
@@ -62,6 +95,8 @@ class LanguageModels:
         return models
 
     def add_model(self, path: Path) -> LanguageModelDTO:
+        if not self.adding_allowed:
+            raise BlockedByPolicyError("Your school has turned off adding tutor models on this computer.")
         path = path.expanduser().resolve()
         problem = _problem_with(path)
         if problem is not None:
@@ -84,7 +119,11 @@ class LanguageModels:
         self._store(without)
 
     def set_settings(self, settings: LanguageModelSettings) -> LanguageModelSettings:
-        if settings.model_path is not None:
+        pinned = self.pinned_model()
+        if pinned is not None and settings.model_path != (pinned or None):
+            raise BlockedByPolicyError(f"Your school chose the model the tutor uses "
+                                       f"({self.policy.language_model_file}); it cannot be changed here.")
+        if settings.model_path is not None and pinned is None:
             if settings.model_path not in self.added_paths():
                 raise InvalidInputError("Add the model file first, then select it.")
             problem = _problem_with(Path(settings.model_path))
@@ -98,9 +137,10 @@ class LanguageModels:
 
         def chosen(stored: dict[str, Any]) -> dict[str, Any]:
             # Checked again under the lock: another window may have removed the model meanwhile.
-            if settings.model_path is not None and settings.model_path not in _added(stored):
+            if pinned is None and settings.model_path is not None and settings.model_path not in _added(stored):
                 raise InvalidInputError("Add the model file first, then select it.")
-            return {**stored, "model_path": settings.model_path, "context_size": settings.context_size,
+            model_path = settings.model_path if pinned is None else stored.get("model_path")
+            return {**stored, "model_path": model_path, "context_size": settings.context_size,
                     "threads": settings.threads}
 
         self._store(chosen)

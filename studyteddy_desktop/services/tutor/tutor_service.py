@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -12,12 +13,19 @@ from studyteddy_desktop.db.models import AIInteraction, ConversationThread, Docu
 from studyteddy_desktop.db.repositories.sync_state_repository import has_left_device
 from studyteddy_desktop.db.repositories.tutor_repository import InteractionRepository, ThreadRepository
 from studyteddy_desktop.domain.enums import InteractionMode, InteractionStatus
-from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from studyteddy_desktop.domain.errors import (
+    BlockedByPolicyError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from studyteddy_desktop.domain.job_queue import JobQueue, TaskName
 from studyteddy_desktop.domain.tutor_dto import InteractionDTO, QuoteDTO, SourceDTO, ThreadDTO
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.text_input import clean_subject
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
+from studyteddy_desktop.services.policy.policy_sources import system_policy
 
 MAX_QUESTION_CHARS = 4_000
 MAX_TITLE_CHARS = 120
@@ -51,10 +59,18 @@ def _clean_title(title: str) -> str:
 
 
 class TutorService:
-    def __init__(self, database: Database, student: LocalStudent, queue: JobQueue) -> None:
+    def __init__(self, database: Database, student: LocalStudent, queue: JobQueue, *,
+                 policy: MachinePolicy | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
         self.database = database
         self.student = student
         self.queue = queue
+        self.policy = policy if policy is not None else system_policy()
+        # Exam windows are in the computer's local wall-clock time, as the school wrote them.
+        self.clock = clock
+
+    def refusal(self) -> str | None:
+        """Why the school's policy does not let the tutor be asked now, or None."""
+        return self.policy.tutor_refusal(self.clock())
 
     # -- threads --------------------------------------------------------------------------
 
@@ -138,6 +154,9 @@ class TutorService:
         `general_knowledge`: when the documents do not cover the question, a model able to may answer
         from general knowledge, labelled so; otherwise the answer says it is not in the documents and stops.
         """
+        refusal = self.refusal()
+        if refusal is not None:
+            raise BlockedByPolicyError(refusal)
         try:
             mode = InteractionMode(mode)
         except ValueError:

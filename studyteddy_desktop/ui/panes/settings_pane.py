@@ -1,4 +1,4 @@
-"""Settings: the student's profile, where the data lives, service health and versions."""
+"""Settings: what the school fixed, the student's profile, where the data lives, service health and versions."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ class SettingsPane(QScrollArea):
         layout.setContentsMargins(24, 18, 24, 18)
         heading = QLabel("<h2>Settings</h2>")
         layout.addWidget(heading)
+        self.policy_box = self._policy_box()
+        layout.addWidget(self.policy_box)
         layout.addWidget(self._profile_box())
         # Right under the profile: the account is the second thing a student looks for here.
         from studyteddy_desktop.ui.sync.account_box import AccountBox
@@ -78,6 +80,27 @@ class SettingsPane(QScrollArea):
     def show_account_box(self) -> None:
         self.ensureWidgetVisible(self.account_box)
         self.account_box.setFocus()
+
+    # -- school policy ----------------------------------------------------------------
+
+    def _policy_box(self) -> QGroupBox:
+        """What the school's machine-wide policy fixes; hidden on a computer without one."""
+        box = QGroupBox("Set by your school")
+        box.setObjectName("policyBox")
+        layout = QVBoxLayout(box)
+        policy = self.services.policy
+        lines = policy.fixed_items()
+        if policy.problems:
+            lines.append(policy.problem_summary())
+        if not lines:
+            lines.append("Your school's policy file is in place but fixes nothing.")
+        self.policy_label = QLabel("\n".join(f"• {line}" for line in lines))
+        self.policy_label.setWordWrap(True)
+        self.policy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.policy_label.setToolTip(f"Read from {policy.source}" if policy.source else "")
+        layout.addWidget(self.policy_label)
+        box.setVisible(policy.in_effect)
+        return box
 
     # -- profile ----------------------------------------------------------------------
 

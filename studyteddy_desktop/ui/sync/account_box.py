@@ -60,6 +60,13 @@ class AccountBox(QGroupBox):
         # Wrapped, or the sentence alone would make the Settings pane wider than the window.
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # The school's policy asks for an account: said plainly until the student has signed in.
+        self.sign_in_required_note = QLabel("Your school asks you to sign in to its sync server on this "
+                                            "computer, so your work is kept safe there. (Set by your school)")
+        self.sign_in_required_note.setObjectName("signInRequiredNote")
+        self.sign_in_required_note.setWordWrap(True)
+        self.sign_in_required_note.hide()
+        layout.addWidget(self.sign_in_required_note)
         layout.addWidget(self.loading_label)
         layout.addWidget(self.pages)
         self.pages.hide()
@@ -174,6 +181,8 @@ class AccountBox(QGroupBox):
         elif not self.server_edit.text() and status.server_url:
             self.server_edit.setText(status.server_url)
         self.server_edit.setReadOnly(bool(self.policy_server_url))
+        # Greyed as well as read-only, so a fixed address looks fixed.
+        self.server_edit.setEnabled(not self.policy_server_url)
         self.policy_note.setVisible(bool(self.policy_server_url))
         self.keyring_note.setVisible(not has_keyring)
         self.signed_in_keyring_note.setVisible(not has_keyring)
@@ -190,6 +199,7 @@ class AccountBox(QGroupBox):
         self.pages.show()
         # The invitation to sign in is for someone who has not.
         self.intro.setVisible(not status.signed_in)
+        self.sign_in_required_note.setVisible(self.services.policy.require_sign_in and not status.signed_in)
         if not status.signed_in:
             self.pages.setCurrentIndex(0)
             if status.account_login and not self.login_edit.text():

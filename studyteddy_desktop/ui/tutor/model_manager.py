@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,9 +78,22 @@ class LanguageModelBox(QGroupBox):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # Controls the school's policy fixes are greyed and say so.
+        self.policy_note = QLabel("Set by your school")
+        self.policy_note.setObjectName("modelPolicyNote")
+        models = services.language_models
+        if not models.adding_allowed:
+            self.add_button.setEnabled(False)
+            self.add_button.setToolTip("Your school has turned off adding tutor models")
+        pinned = services.policy.language_model_file is not None
+        if pinned:
+            self.model_combo.setEnabled(False)
+            self.model_combo.setToolTip("Your school chose the model the tutor uses")
+        self.policy_note.setVisible(not models.adding_allowed or pinned)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.policy_note)
         buttons.addStretch()
         form = QFormLayout()
         form.addRow("Model in &use:", self.model_combo)
@@ -171,7 +185,15 @@ class LanguageModelBox(QGroupBox):
             self._say("Saved. The next answer uses these settings.")
             self.reload()
 
-        (BackgroundOp.plain(lambda: self.services.language_models.set_settings(chosen), parent=self)
+        models = self.services.language_models
+
+        def store() -> LanguageModelSettings:
+            # A pinned model stays in use: only the context size and threads are the student's.
+            pinned = models.pinned_model() is not None
+            return models.set_settings(dataclasses.replace(chosen, model_path=models.settings().model_path)
+                                       if pinned else chosen)
+
+        (BackgroundOp.plain(store, parent=self)
          .success(saved).failure(self._refused).run())
 
     def _refused(self, error: BaseException) -> None:
