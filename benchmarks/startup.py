@@ -1,7 +1,8 @@
 """Startup and quit times of the real app, against a bare PySide6 window measured in the same run.
 
-Run: .venv/bin/python benchmarks/startup.py [--runs 5]
-Uses the offscreen Qt platform unless DISPLAY is set.
+Run: .venv/bin/python benchmarks/startup.py [--runs 5] [--frozen dist/studyteddy/studyteddy]
+Uses the offscreen Qt platform unless DISPLAY is set. With --frozen, the installed (PyInstaller) build
+is measured in the same run, side by side with the venv, each against the same bare window.
 """
 
 from __future__ import annotations
@@ -68,45 +69,64 @@ def _leftovers(data_dir: Path) -> list[str]:
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    app = [sys.executable, "-m", "studyteddy_desktop"]
-
-    bare = [_run([sys.executable, "-c", BARE_WINDOW])["window-shown"] for _ in range(args.runs)]
-    bare_s = statistics.median(bare)
-
+def _measure(app: list[str], runs: int) -> dict[str, list[float]]:
+    """First launches into new data folders, then warm starts of one of them."""
     first_launch, warm_window, warm_ready, quits = [], [], [], []
     leftovers: list[str] = []
     with tempfile.TemporaryDirectory(prefix="studyteddy-bench-") as scratch:
-        for run in range(max(1, args.runs // 2)):
+        for run in range(max(1, runs // 2)):
             data_dir = Path(scratch) / f"first-{run}"
             first_launch.append(_run([*app, "--data-dir", str(data_dir)])["services-healthy"])
             leftovers += _leftovers(data_dir)
         data_dir = Path(scratch) / "first-0"
-        for _ in range(args.runs):
+        for _ in range(runs):
             milestones = _run([*app, "--data-dir", str(data_dir)])
             warm_window.append(milestones["window-shown"])
             warm_ready.append(milestones["services-healthy"])
             quits.append(milestones["exit"] - milestones["quit-requested"])
             time.sleep(0.2)
             leftovers += _leftovers(data_dir)
+    return {"warm start: main window on screen": warm_window, "warm start: all services healthy": warm_ready,
+            "first launch: initdb + migrations": first_launch, "quit to process exit": quits,
+            "leftovers": leftovers}
+
+
+_TARGETS = {"warm start: main window on screen": 1.0, "warm start: all services healthy": 3.0,
+            "first launch: initdb + migrations": 10.0, "quit to process exit": 3.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--frozen", type=Path, help="the frozen build's executable, measured beside the venv")
+    args = parser.parse_args()
+    builds = {"venv": [sys.executable, "-m", "studyteddy_desktop"]}
+    if args.frozen is not None:
+        builds["frozen"] = [str(args.frozen.resolve())]
+
+    bare = [_run([sys.executable, "-c", BARE_WINDOW])["window-shown"] for _ in range(args.runs)]
+    bare_s = statistics.median(bare)
+    results = {name: _measure(app, args.runs) for name, app in builds.items()}
 
     def row(label: str, values: list[float], target: float | None) -> None:
         median, worst = statistics.median(values), max(values)
         verdict = "" if target is None else ("  ok" if median < target else "  OVER TARGET")
         target_text = "" if target is None else f"  target < {target:.1f} s"
-        print(f"{label:<34} median {median:6.3f} s  max {worst:6.3f} s  "
+        print(f"{label:<44} median {median:6.3f} s  max {worst:6.3f} s  "
               f"x{median / bare_s:6.1f} of bare window{target_text}{verdict}")
 
-    print(f"cores: {os.cpu_count()}, runs: {args.runs}, platform: {_environment()['QT_QPA_PLATFORM'] if 'QT_QPA_PLATFORM' in _environment() else 'display'}")
+    platform_name = _environment().get("QT_QPA_PLATFORM", "display")
+    print(f"cores: {os.cpu_count()}, runs: {args.runs}, platform: {platform_name}")
     row("bare PySide6 window on screen", bare, None)
-    row("warm start: main window on screen", warm_window, 1.0)
-    row("warm start: all services healthy", warm_ready, 3.0)
-    row("first launch: initdb + migrations", first_launch, 10.0)
-    row("quit to process exit", quits, 3.0)
-    print(f"processes left behind after quit: {len(leftovers)}" + (f" {leftovers}" if leftovers else ""))
+    for label, target in _TARGETS.items():
+        for name, measured in results.items():
+            row(f"{name}: {label}", measured[label], target)
+        if len(results) == 2:
+            venv, frozen = (statistics.median(results[name][label]) for name in ("venv", "frozen"))
+            print(f"{'':<44} frozen / venv = {frozen / venv:.2f}")
+    for name, measured in results.items():
+        leftovers = measured["leftovers"]
+        print(f"{name}: processes left behind after quit: {len(leftovers)}" + (f" {leftovers}" if leftovers else ""))
 
 
 if __name__ == "__main__":
