@@ -36,7 +36,9 @@ class PolicySource(Protocol):
 
 
 @dataclass(frozen=True)
-class JsonFileSource:
+class _FileSource:
+    """A policy in one file: None when the file is absent, else what `_parse` makes of its bytes."""
+
     path: Path
 
     def describe(self) -> str:
@@ -44,8 +46,15 @@ class JsonFileSource:
 
     def read(self) -> Any | None:
         data = _bytes_of(self.path)
-        if data is None:
-            return None
+        return None if data is None else self._parse(data)
+
+    def _parse(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class JsonFileSource(_FileSource):
+    def _parse(self, data: bytes) -> Any:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -64,18 +73,10 @@ class JsonFileSource:
 
 
 @dataclass(frozen=True)
-class PlistSource:
+class PlistSource(_FileSource):
     """macOS managed preferences, as a configuration profile installs them; keys as in the JSON file."""
 
-    path: Path
-
-    def describe(self) -> str:
-        return str(self.path)
-
-    def read(self) -> Any | None:
-        data = _bytes_of(self.path)
-        if data is None:
-            return None
+    def _parse(self, data: bytes) -> Any:
         try:
             return plistlib.loads(data)
         except (plistlib.InvalidFileException, ValueError, OverflowError) as error:
