@@ -73,7 +73,7 @@ class TutorPane(QWidget):
         self.answer_events = AnswerEvents(self.conversation, heard=self._heard, finished=self._finished)
         self.empty_state = EmptyState()
         self.empty_state.example_chosen.connect(self._use_example)
-        self.composer = Composer()
+        self.composer = Composer(refusal=services.tutor.refusal)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
         self.status_line = QLabel()
@@ -202,6 +202,8 @@ class TutorPane(QWidget):
     # -- asking -----------------------------------------------------------------------
 
     def send(self) -> None:
+        if self.composer.policy_gate.blocks():
+            return
         if self.generating_id is not None:
             self.composer.say("Teddy is still writing. Wait for the answer, or press Stop (Esc).", problem=True)
             return

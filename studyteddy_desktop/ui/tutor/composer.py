@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studyteddy_desktop.domain.tutor_dto import LanguageModelDTO
+from studyteddy_desktop.ui.tutor.policy_gate import TutorPolicyGate
 from studyteddy_desktop.ui.tutor.question_edit import QuestionEdit
 from studyteddy_desktop.ui.tutor.scope_picker import ScopePicker
 
@@ -27,8 +30,11 @@ class Composer(QWidget):
     send_requested = Signal()
     stop_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, refusal: Callable[[], str | None] = lambda: None) -> None:
+        """`refusal` says why the school's policy does not let the student ask now, or None."""
         super().__init__(parent)
+        # Why the school's policy does not let the student ask now, while it does not.
+        self.blocked_reason: str | None = None
         self.question_edit = QuestionEdit()
         self.question_edit.submitted.connect(self.send_requested)
         self.mode_combo = QComboBox()
@@ -78,6 +84,7 @@ class Composer(QWidget):
         layout.addLayout(row)
         # Below the question, on its own: the options row has no room left in a narrow window.
         layout.addWidget(self.general_knowledge_box)
+        self.policy_gate = TutorPolicyGate(self, refusal)
 
     def question(self) -> str:
         return self.question_edit.toPlainText()
@@ -98,7 +105,7 @@ class Composer(QWidget):
         """Only a model the model manager marks as able may answer from general knowledge."""
         able = model is not None and model.general_knowledge
         box = self.general_knowledge_box
-        box.setEnabled(able)
+        box.setEnabled(able and self.blocked_reason is None)
         if not able:
             box.setChecked(False)
             why = MODEL_TOO_SMALL if model is not None and not model.bundled else BUNDLED_TOO_SMALL
@@ -109,6 +116,15 @@ class Composer(QWidget):
                "that text is labelled as not from your documents.")
         box.setToolTip(tip)
         box.setAccessibleDescription(tip)
+
+    def set_blocked(self, reason: str | None) -> None:
+        """Grey out asking while the school's policy does not allow it, saying why; None lifts it."""
+        self.blocked_reason = reason
+        for control in (self.question_edit, self.send_button, self.mode_combo, self.scope_picker):
+            control.setEnabled(reason is None)
+        if reason is not None:
+            self.general_knowledge_box.setEnabled(False)
+        self.say(reason or "")
 
     def set_generating(self, generating: bool) -> None:
         self.send_button.setVisible(not generating)
