@@ -1,4 +1,4 @@
-"""Settings under a school policy: the "Set by your school" box and the greyed controls it fixes."""
+"""Settings and Documents under a school policy: the "Set by your school" box and the greyed controls."""
 
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ SCHOOL = MachinePolicy(sync_server_url="https://sync.example-school.org", requir
 
 @pytest.fixture()
 def open_pane(qtbot, engine, endpoints, tmp_path):
-    """`open_pane(policy)` -> a Settings pane on a fresh device's services under that policy."""
+    """`open_pane(policy[, pane_class])` -> a pane (Settings by default) on a fresh device's services
+    under that policy."""
     numbers = itertools.count()
     with contextlib.ExitStack() as stack:
 
-        def make(policy: MachinePolicy) -> SettingsPane:
+        def make(policy: MachinePolicy, pane_class=SettingsPane):
             fresh = stack.enter_context(migrated_database(engine, "policyui"))
             data_dir = tmp_path / f"device{next(numbers)}" / DATA_DIR_NAME
             data_dir.mkdir(parents=True)
@@ -38,9 +39,11 @@ def open_pane(qtbot, engine, endpoints, tmp_path):
                                          database_url=fresh.url.render_as_string(hide_password=False))
             services = AppServices(device, HueyJobQueue(device.redis_url), policy=policy)
             stack.callback(services.close)
-            pane = SettingsPane(services, Settings(data_dir=data_dir))
+            pane = pane_class(services, Settings(data_dir=data_dir))
             qtbot.addWidget(pane)
             pane.show()
+            if pane_class is not SettingsPane:
+                return pane
             qtbot.waitUntil(lambda: not pane.account_box.pages.isHidden(), timeout=15_000)
             qtbot.waitUntil(lambda: pane.language_model_box.table.rowCount() > 0, timeout=15_000)
             return pane
@@ -94,3 +97,24 @@ def test_without_a_policy_nothing_is_shown_or_greyed(qtbot, open_pane):
     assert not pane.account_box.sign_in_required_note.isVisible()
     assert pane.language_model_box.add_button.isEnabled() and pane.language_model_box.model_combo.isEnabled()
     assert not pane.language_model_box.policy_note.isVisible()
+
+
+def test_import_is_greyed_out_in_documents_and_a_drop_imports_nothing(qtbot, tmp_path, open_pane):
+    from studyteddy_desktop.services.documents.document_library import IMPORT_TURNED_OFF
+    from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
+
+    pane = open_pane(MachinePolicy(document_import_enabled=False), DocumentsPane)
+    assert not pane.actions["import"].isEnabled() and not pane.actions["folder"].isEnabled()
+    assert "Set by your school" in pane.actions["import"].toolTip()
+    note = tmp_path / "notes.md"
+    note.write_text("# Cells\nMitochondria make ATP.\n")
+    pane.import_paths([note])
+    assert pane.status_line.text() == IMPORT_TURNED_OFF
+    assert pane.services.documents.list_documents() == []
+
+
+def test_without_a_policy_documents_can_import(qtbot, open_pane):
+    from studyteddy_desktop.ui.panes.documents_pane import DocumentsPane
+
+    pane = open_pane(MachinePolicy(), DocumentsPane)
+    assert pane.actions["import"].isEnabled() and pane.actions["folder"].isEnabled()

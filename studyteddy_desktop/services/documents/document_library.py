@@ -59,6 +59,9 @@ def expand_import_paths(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
+# What the student reads when the school's policy turns importing off, here and in the Documents pane.
+IMPORT_TURNED_OFF = "Your school has turned off importing documents on this computer."
+
 class DocumentLibrary:
     def __init__(self, database: Database, jobs: JobService, store: ContentStore, *,
                  policy: MachinePolicy | None = None) -> None:
@@ -73,7 +76,7 @@ class DocumentLibrary:
                     password: str | None = None) -> ImportOutcome:
         """Copy the file into the library and queue it for indexing; refuse what cannot be read."""
         if not self.policy.document_import_enabled:
-            raise BlockedByPolicyError("Your school has turned off importing documents on this computer.")
+            raise BlockedByPolicyError(IMPORT_TURNED_OFF)
         subject = clean_subject(subject)
         if not path.exists():
             raise SourceFileMissingError(f"There is no file at {path}.")

@@ -16,6 +16,7 @@ from studyteddy_desktop.domain.document_dto import DocumentDTO, ImportOutcome
 from studyteddy_desktop.domain.errors import StudyTeddyError
 from studyteddy_desktop.domain.events import Changes
 from studyteddy_desktop.domain.job_queue import DIGEST_JOB_KIND, INDEX_JOB_KIND
+from studyteddy_desktop.services.documents.document_library import IMPORT_TURNED_OFF
 from studyteddy_desktop.ui.background_op import BackgroundOp, ChangeOp, user_message
 from studyteddy_desktop.ui.change_broadcast import (JOB_DONE, JOB_FAILED, JOB_PROGRESS, JOB_STARTED,
                                                     ChangeSubscription, broadcaster_for)
@@ -84,6 +85,10 @@ class DocumentsPane(QWidget):
             action.triggered.connect(slot)
             self.toolbar.addAction(action)
             self.actions[key] = action
+        if not services.policy.document_import_enabled:
+            for key in ("import", "folder"):
+                self.actions[key].setEnabled(False)
+                self.actions[key].setToolTip(f"Set by your school: {IMPORT_TURNED_OFF}")
         # Ctrl+O works anywhere in the window while this pane shows; Delete only in the table,
         # so pressing it in the search box never deletes a document.
         self.actions["import"].setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -213,6 +218,9 @@ class DocumentsPane(QWidget):
     def import_paths(self, paths: list[Path]) -> None:
         from studyteddy_desktop.services.documents.document_library import expand_import_paths
 
+        if not self.services.policy.document_import_enabled:
+            self._say(IMPORT_TURNED_OFF)
+            return
         files = list(expand_import_paths(paths))
         if not files:
             self._say("Nothing to import: Study Teddy reads PDF, Word, web pages, Markdown and text files.")
