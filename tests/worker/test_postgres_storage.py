@@ -16,22 +16,14 @@ from huey.constants import EmptyData
 
 from studyteddy_desktop.services.core.postgres_event_channel import libpq_conninfo
 from studyteddy_desktop.worker.postgres_storage import PostgresStorage
+from tests.scratch_database import empty_database
 
 
 @pytest.fixture(scope="module")
 def queue_url(engine: sa.Engine) -> Iterator[str]:
     """A scratch database, dropped with every table the storage made in it."""
-    name = f"pgqueue_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield engine.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_database(engine, "pgqueue") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture()

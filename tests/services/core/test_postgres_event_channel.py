@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -20,6 +19,7 @@ from studyteddy_desktop.services.core.postgres_event_channel import (
     libpq_conninfo,
     open_postgres_event_subscription,
 )
+from tests.scratch_database import empty_database
 
 UNREACHABLE = "postgresql+psycopg://nobody@/studyteddy?host=%2Fnonexistent%2Fstudyteddy-tests"
 
@@ -27,17 +27,8 @@ UNREACHABLE = "postgresql+psycopg://nobody@/studyteddy?host=%2Fnonexistent%2Fstu
 @pytest.fixture(scope="module")
 def events_url(engine: sa.Engine) -> Iterator[str]:
     """A scratch database, so the events table never lands in the shared one."""
-    name = f"pgevents_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield engine.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_database(engine, "pgevents") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture()
