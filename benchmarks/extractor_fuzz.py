@@ -50,7 +50,7 @@ class Pipeline:
         endpoints = self.runtime.start()
         self.database = Database(endpoints.database_url)
         store = ContentStore(data_dir / "fuzz-files")
-        jobs = JobService(self.database, HueyJobQueue(endpoints.redis_url))
+        jobs = JobService(self.database, HueyJobQueue.for_endpoints(endpoints))
         self.library = DocumentLibrary(self.database, jobs, store)
         embedder = SentenceEmbedder()
         self.indexer = DocumentIndexer(self.database, store, limits=limits,

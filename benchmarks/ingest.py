@@ -46,7 +46,7 @@ def import_and_wait(services: AppServices, pdf: Path) -> tuple[float, int]:
 
     Polling the database every few milliseconds would take CPU from the embedding it measures.
     """
-    subscription = open_event_subscription(services.endpoints.redis_url)
+    subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
     try:
         started = time.perf_counter()
         outcome = services.documents.import_file(pdf)

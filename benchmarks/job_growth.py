@@ -29,7 +29,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from studyteddy_desktop.config import Settings
+from studyteddy_desktop.config import QUEUE_ON_REDIS, Settings
 from studyteddy_desktop.domain.job_queue import SELF_CHECK_JOB_KIND
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
 from studyteddy_desktop.services.app_services import AppServices
@@ -93,10 +93,11 @@ def measure(label: str, jobs: int, scratch: Path, unbounded: bool, timeout: floa
         os.environ[UNBOUNDED_HISTORY_ENV] = "1"  # the worker the runtime starts inherits it
     else:
         os.environ.pop(UNBOUNDED_HISTORY_ENV, None)
-    runtime = ServiceRuntime(Settings(data_dir=scratch / label))
+    # Redis on purpose: the growth measured here is of what huey keeps in Redis.
+    runtime = ServiceRuntime(Settings(data_dir=scratch / label, queue=QUEUE_ON_REDIS))
     endpoints = runtime.start()
     # The app's side of the queue must read results where that worker stores them.
-    services = AppServices(endpoints, HueyJobQueue(endpoints.redis_url, bounded_results=not unbounded))
+    services = AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints, bounded_results=not unbounded))
     client = redis.Redis.from_url(services.endpoints.redis_url)
     try:
         services.queue.ping(timeout=120)

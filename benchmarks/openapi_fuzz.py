@@ -11,6 +11,7 @@ When schemathesis imports this file as its hooks module (SCHEMATHESIS_HOOKS), it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -161,16 +162,20 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=100, help="per operation and phase")
     parser.add_argument("--max-time", type=int, default=600, help="seconds per run (student, admin)")
     args = parser.parse_args()
+    from benchmarks.sync_client import server_redis
     from studyteddy_desktop.config import Settings
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
     from sync_server.core.config import ENV_PREFIX
     from tests.sync_server.conftest import start_server, stop_server
 
-    with tempfile.TemporaryDirectory(prefix="studyteddy-openapi-fuzz-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="studyteddy-openapi-fuzz-") as scratch, \
+            contextlib.ExitStack() as stack:
         scratch_path = Path(scratch)
         runtime = ServiceRuntime(Settings(data_dir=scratch_path / "runtime"), with_worker=False)
         endpoints = runtime.start()
-        server = start_server(scratch_path / "server", endpoints,
+        stack.callback(runtime.stop)
+        redis_url, _redis_server = stack.enter_context(server_redis(runtime, scratch_path / "server-redis"))
+        server = start_server(scratch_path / "server", endpoints, redis_url=redis_url,
                               env={ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)})
         threading.Thread(target=drain, args=(server.process.stdout,), daemon=True).start()
         failures: Counter[str] = Counter()
@@ -178,7 +183,7 @@ def main() -> int:
         started = time.perf_counter()
         try:
             base = {"url": server.url, "data_dir": str(scratch_path / "server"),
-                    "database_url": endpoints.database_url, "redis_url": endpoints.redis_url}
+                    "database_url": endpoints.database_url, "redis_url": redis_url}
             for role, selection in (("student", ["--exclude-tag", "admin"]), ("admin", ["--include-tag", "admin"])):
                 result = run_schemathesis({**base, "role": role}, selection, args.max_examples, args.max_time,
                                           scratch_path / f"{role}.json")
@@ -187,7 +192,6 @@ def main() -> int:
                     failures[f"{failure['type']} ({failure['title']})"] += failure["count"]
         finally:
             stop_server(server)
-            runtime.stop()
     elapsed = time.perf_counter() - started
     print(f"schemathesis {schemathesis.SCHEMATHESIS_VERSION}, up to {args.max_examples} examples per operation "
           f"and phase, {elapsed:.0f} s")

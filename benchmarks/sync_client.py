@@ -8,7 +8,9 @@ makes them). The first profile is written before sign-in with the sync triggers 
 takes the backfill path (SyncRound -> change_log.track_untracked_rows) a student who used the app
 offline for a term takes; the second profile then pulls all of it. Incremental syncs edit 50 cards
 through FlashcardService.update_card; the rating figures alternate blocks with the rating tables'
-triggers on and off in the same database. Everything stops and is deleted at the end.
+triggers on and off in the same database. With STUDYTEDDY_QUEUE=postgres the profiles keep their job
+queues in their own databases and a bundled Redis serves the sync server alone. Everything stops and is
+deleted at the end.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 # Never the developer's login keyring: the benchmark's sign-ins keep their tokens in memory only.
@@ -42,6 +45,8 @@ from sync_client_profile import build_profile, set_rating_tracking, table_counts
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.domain.enums import ReviewRating  # noqa: E402
 from studyteddy_desktop.domain.flashcard_dto import CardDraft  # noqa: E402
+from studyteddy_desktop.runtime.bundled_redis import BundledRedis  # noqa: E402
+from studyteddy_desktop.runtime.paths import DataPaths  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
 from studyteddy_desktop.services.app_services import AppServices  # noqa: E402
 from studyteddy_desktop.services.core.database import Database  # noqa: E402
@@ -62,7 +67,27 @@ class SyncServer:
     log_path: Path
 
 
-def start_server(data_dir: Path, endpoints) -> SyncServer:
+@contextlib.contextmanager
+def server_redis(runtime: ServiceRuntime, folder: Path) -> Iterator[tuple[str, BundledRedis | None]]:
+    """The sync server's Redis URL and bundled server: the runtime's, or one of its own in `folder`.
+
+    The server needs a real Redis even when the desktop's queue runs on PostgreSQL
+    (STUDYTEDDY_QUEUE=postgres).
+    """
+    if runtime.endpoints.redis_url is not None:
+        yield runtime.endpoints.redis_url, runtime.redis
+        return
+    paths = DataPaths(folder)
+    paths.prepare()
+    redis_server = BundledRedis(paths)
+    redis_server.ensure_running()
+    try:
+        yield redis_server.url, redis_server
+    finally:
+        redis_server.stop()
+
+
+def start_server(data_dir: Path, endpoints, redis_url: str) -> SyncServer:
     """`python -m sync_server` on a free loopback port, its output in a file (an unread pipe would block it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -71,7 +96,7 @@ def start_server(data_dir: Path, endpoints) -> SyncServer:
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir),
-                                    "--database-url", endpoints.database_url, "--redis-url", endpoints.redis_url,
+                                    "--database-url", endpoints.database_url, "--redis-url", redis_url,
                                     "--host", "127.0.0.1", "--port", str(port)],
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = SyncServer(process, f"http://127.0.0.1:{port}", log_path)
@@ -97,10 +122,10 @@ def stop_server(server: SyncServer) -> None:
         server.process.wait(timeout=5)
 
 
-def create_student(data_dir: Path, endpoints, login: str) -> str:
+def create_student(data_dir: Path, endpoints, redis_url: str, login: str) -> str:
     """The account, made as a school's admin makes one from the server's shell; its initial password."""
     made = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir),
-                           "--database-url", endpoints.database_url, "--redis-url", endpoints.redis_url,
+                           "--database-url", endpoints.database_url, "--redis-url", redis_url,
                            "admin", "create-account", login, "--name", "Benchmark student"],
                           capture_output=True, text=True, timeout=120)
     if made.returncode != 0 or "password: " not in made.stdout:
@@ -110,12 +135,16 @@ def create_student(data_dir: Path, endpoints, login: str) -> str:
 
 @contextlib.contextmanager
 def desktop_profile(engine: sa.Engine, endpoints, data_dir: Path, name: str):
-    """A fresh desktop profile: its own migrated database and data folder, on the runtime's Redis."""
+    """A fresh desktop profile: its own migrated database and data folder, its queue where the runtime's is.
+
+    That is the runtime's Redis, or without one (STUDYTEDDY_QUEUE=postgres) the profile's own database.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     with migrated_database(engine, name) as fresh:
         url = fresh.url.render_as_string(hide_password=False)
         profile_endpoints = dataclasses.replace(endpoints, data_dir=str(data_dir), database_url=url)
-        services = AppServices(profile_endpoints, HueyJobQueue(endpoints.redis_url), database=Database(url))
+        services = AppServices(profile_endpoints, HueyJobQueue.for_endpoints(profile_endpoints),
+                               database=Database(url))
         try:
             yield services
         finally:
@@ -288,16 +317,18 @@ def main() -> int:
         runtime = ServiceRuntime(Settings(data_dir=scratch / "data"), with_worker=False)
         endpoints = runtime.start()
         stack.callback(runtime.stop)
-        server = start_server(scratch / "server", endpoints)
+        redis_url, _redis_server = stack.enter_context(server_redis(runtime, scratch / "server-redis"))
+        server = start_server(scratch / "server", endpoints, redis_url)
         stack.callback(stop_server, server)
         login = "bench-student"
-        password = create_student(scratch / "server", endpoints, login)
+        password = create_student(scratch / "server", endpoints, redis_url, login)
         engine = sa.create_engine(endpoints.database_url, poolclass=sa.pool.NullPool)
         stack.callback(engine.dispose)
         laptop = stack.enter_context(desktop_profile(engine, endpoints, scratch / "laptop", "laptop"))
         desktop = stack.enter_context(desktop_profile(engine, endpoints, scratch / "desktop", "desktop"))
-        print(f"Sync server {server.url}, bundled PostgreSQL and Redis, ready in {time.perf_counter() - started:.1f} s",
-              flush=True)
+        queue = "on PostgreSQL" if endpoints.redis_url is None else "on Redis"
+        print(f"Sync server {server.url}, bundled PostgreSQL and Redis, desktop queue {queue}, ready in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
         same = first_syncs(args, laptop, desktop, server, login, password, scratch)
         incremental_ok = incremental_syncs(args, laptop)
         with laptop.database.engine.connect() as connection:

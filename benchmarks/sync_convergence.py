@@ -6,6 +6,7 @@ tests/sync_scenarios.py): each scenario signs a new account in on three fresh pr
 offline work and syncs, some cut off after the server acted, then checks that every profile and the
 server hold the same records, every review exists once and every unsent text edit survives.
 Bundled PostgreSQL and Redis in a temporary directory; servers on 127.0.0.1 only; stops by itself.
+With STUDYTEDDY_QUEUE=postgres the profiles' job queues live in their own databases (tests/sync_devices.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from machine_cpu import cpu_line, cpu_name, load_line  # noqa: E402
-from sync_client import start_server, stop_server  # noqa: E402
+from sync_client import server_redis, start_server, stop_server  # noqa: E402
 
 from studyteddy_desktop.config import Settings  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
@@ -40,10 +41,10 @@ from tests.sync_server.conftest import PROTOCOL, Student  # noqa: E402
 class AdminSession:
     """The admin's access token, signed in again before its 15 minutes run out."""
 
-    def __init__(self, data_dir: Path, endpoints, server_url: str) -> None:
+    def __init__(self, data_dir: Path, endpoints, redis_url: str, server_url: str) -> None:
         self.login = f"admin-{uuid.uuid4().hex[:6]}"
         made = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir), "--database-url",
-                               endpoints.database_url, "--redis-url", endpoints.redis_url, "admin", "create-account",
+                               endpoints.database_url, "--redis-url", redis_url, "admin", "create-account",
                                self.login, "--name", "Admin", "--role", "admin"],
                               capture_output=True, text=True, timeout=120)
         self.password = made.stdout.split("password: ")[1].split()[0]
@@ -80,10 +81,11 @@ def main() -> int:
         runtime = ServiceRuntime(Settings(data_dir=scratch / "data"), with_worker=False)
         endpoints = runtime.start()
         stack.callback(runtime.stop)
-        servers = [start_server(scratch / "server", endpoints) for _ in range(2)]
+        redis_url, _redis_server = stack.enter_context(server_redis(runtime, scratch / "server-redis"))
+        servers = [start_server(scratch / "server", endpoints, redis_url) for _ in range(2)]
         for server in servers:
             stack.callback(stop_server, server)
-        admin = AdminSession(scratch / "server", endpoints, servers[0].url)
+        admin = AdminSession(scratch / "server", endpoints, redis_url, servers[0].url)
         engine = sa.create_engine(endpoints.database_url, poolclass=sa.pool.NullPool)
         stack.callback(engine.dispose)
         template = stack.enter_context(device_template(engine))

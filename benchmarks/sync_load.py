@@ -265,12 +265,13 @@ def measured(pids: dict[str, int | None], coroutine) -> tuple[Phase, dict[str, f
     return phase, {name: after[name] - before[name] for name in before}
 
 
-def start_server(data_dir: Path, endpoints, workers: int, secret_key: str) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, endpoints, redis_url: str, workers: int,
+                 secret_key: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "sync_server", "--data-dir", str(data_dir),
-                                "--database-url", endpoints.database_url, "--redis-url", endpoints.redis_url,
+                                "--database-url", endpoints.database_url, "--redis-url", redis_url,
                                 "--port", str(port), "--workers", str(workers)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                env={**os.environ, "STUDYTEDDY_SERVER_SECRET_KEY": secret_key})
@@ -363,18 +364,22 @@ def main() -> int:
     parser.add_argument("--baseline-students", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=900, help="bound on each phase, seconds")
     args = parser.parse_args()
+    from sync_client import server_redis
+
     from studyteddy_desktop.config import Settings
     from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
 
     print(cpu_line(), flush=True)
-    with tempfile.TemporaryDirectory(prefix="sync-load-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="sync-load-") as scratch, contextlib.ExitStack() as stack:
         runtime = ServiceRuntime(Settings(data_dir=Path(scratch) / "data"), with_worker=False)
         endpoints = runtime.start()
+        stack.callback(runtime.stop)
+        redis_url, redis_server = stack.enter_context(server_redis(runtime, Path(scratch) / "server-redis"))
         secret_key = secrets.token_urlsafe(32)
-        server, url = start_server(Path(scratch) / "server", endpoints, args.workers, secret_key)
+        server, url = start_server(Path(scratch) / "server", endpoints, redis_url, args.workers, secret_key)
         try:
             pids = {"server": server.pid, "postgres": runtime.postgres.running_pid() if runtime.postgres else None,
-                    "redis": runtime.redis.running_pid() if runtime.redis else None}
+                    "redis": redis_server.running_pid() if redis_server else None}
             workers, started = {child.pid for child in psutil.Process(server.pid).children()}, time.perf_counter()
             baseline = create_accounts(endpoints.database_url, args.baseline_students, "baseline")
             students = create_accounts(endpoints.database_url, args.students, "student", args.baseline_students)
@@ -392,7 +397,6 @@ def main() -> int:
             ok = report(args, phases, problems, len(baseline) + len(students), replaced)
         finally:
             stop_server(server)
-            runtime.stop()
     return 0 if ok else 1
 
 

@@ -142,7 +142,7 @@ def raw_speed(services: AppServices, data_dir: Path, answers: list[Answer]) -> t
     settings = services.language_models.settings()
     slot = LanguageModelSlot(DataPaths(data_dir).models_dir)
     model = slot.get(settings).model
-    answerer = TutorAnswerer(services.database, services.search, slot, lambda: settings, services.redis_client,
+    answerer = TutorAnswerer(services.database, services.search, slot, lambda: settings, services.shared_store,
                              lambda _event: None)
     raw = Llama(model_path=str(model.path), n_ctx=settings.context_size, n_threads=settings.threads,
                 n_threads_batch=settings.threads, verbose=False)
@@ -253,7 +253,7 @@ def main() -> int:
         runtime = ServiceRuntime(Settings(data_dir=data_dir))
         runtime.start()
         services = open_services(runtime.endpoints)
-        subscription = open_event_subscription(runtime.endpoints.redis_url)
+        subscription = open_event_subscription(runtime.endpoints.redis_url, runtime.endpoints.database_url)
         try:
             import_documents(services, Path(temp), wait_for_summaries=not args.grounding_only)
             if args.grounding_only:

@@ -280,7 +280,7 @@ def main() -> int:
         runtime = ServiceRuntime(Settings(data_dir=Path(temp) / "data"))
         runtime.start()
         services = open_services(runtime.endpoints)
-        subscription = open_event_subscription(runtime.endpoints.redis_url)
+        subscription = open_event_subscription(runtime.endpoints.redis_url, runtime.endpoints.database_url)
         try:
             try:
                 ids = import_corpus(services, Path(temp), args.summary_wait)

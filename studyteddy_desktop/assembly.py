@@ -10,10 +10,10 @@ if TYPE_CHECKING:
 
 
 def open_services(endpoints: RuntimeEndpoints) -> AppServices:
-    """The services of one process, wired to the huey queue on the runtime's Redis."""
+    """The services of one process, wired to the huey queue on the runtime's Redis (or its database)."""
     # Imported here: `studyteddy` hands this function to the window, which must paint before
     # the database libraries load.
     from studyteddy_desktop.services.app_services import AppServices
     from studyteddy_desktop.worker.queue import HueyJobQueue
 
-    return AppServices(endpoints, HueyJobQueue(endpoints.redis_url))
+    return AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints))

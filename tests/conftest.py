@@ -1,4 +1,4 @@
-"""Session fixtures: a real bundled PostgreSQL and Redis in a temporary data directory."""
+"""Session fixtures: a real bundled PostgreSQL and Redis (none with STUDYTEDDY_QUEUE=postgres) in a temp data folder."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ for _variable in ("STUDYTEDDY_DATABASE_URL", "STUDYTEDDY_REDIS_URL", "STUDYTEDDY
 # plugin offers): tests that need a keyring install a real one of their own for their duration.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
-from studyteddy_desktop.config import Settings  # noqa: E402
+from studyteddy_desktop.config import QUEUE_ENV, Settings  # noqa: E402
 from studyteddy_desktop.domain.dto import RuntimeEndpoints  # noqa: E402
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime  # noqa: E402
 from studyteddy_desktop.services.core.database import Database  # noqa: E402
@@ -50,6 +50,29 @@ def session_runtime(session_data_dir: Path) -> Iterator[ServiceRuntime]:
 def endpoints(session_runtime: ServiceRuntime) -> RuntimeEndpoints:
     assert session_runtime.endpoints is not None
     return session_runtime.endpoints
+
+
+@pytest.fixture(scope="session")
+def session_redis_url(endpoints: RuntimeEndpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for what needs one in either mode (the sync server, Redis's own tests): the session's,
+    or, when the desktop's queue runs on PostgreSQL, a bundled one started for them alone."""
+    if endpoints.redis_url is not None:
+        yield endpoints.redis_url
+        return
+    from studyteddy_desktop.runtime.bundled_redis import BundledRedis
+    from studyteddy_desktop.runtime.paths import DataPaths
+
+    paths = DataPaths(tmp_path_factory.mktemp("redis-for-servers"))
+    paths.prepare()
+    server = BundledRedis(paths)
+    server.ensure_running()
+    yield server.url
+    server.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    queue = Settings(data_dir=Path.cwd()).queue
+    return f"studyteddy queue: {queue} (set {QUEUE_ENV}=postgres or =redis to choose)"
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,11 @@ _UNFINISHED_DOCUMENTS = ("queued", "extracting", "embedding")
 _UNFINISHED_JOBS = ("queued", "running")
 
 
+def kill_targets(settings: Settings) -> tuple[str, ...]:
+    """The targets a drill on these settings can hit: with the queue on PostgreSQL no Redis is started."""
+    return tuple(target for target in TARGETS if target != "redis" or settings.uses_bundled_redis)
+
+
 def build_samples(folder: Path, *, long_pages: int, small_files: int) -> list[Path]:
     """The long PDF first, then small PDFs and notes, each with text no other file has."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,6 +83,8 @@ class FaultLab:
         self.root = root  # the journal and the app's output; the data directory may lie elsewhere
         self.data_dir = data_dir or root / "data"
         self.paths = DataPaths(self.data_dir)
+        # The driver inherits this environment, so it picks the same queue mode as these settings.
+        self.targets = kill_targets(Settings(data_dir=self.data_dir))
         self.files = files
         self.journal = root / "journal.txt"
         self.rng = random.Random(seed)
@@ -175,9 +182,11 @@ class FaultLab:
         alive: dict[str, int] = {}
         if run is not None and run.process.poll() is None:
             alive["app"] = run.process.pid
-        worker = WorkerProcess(self.paths, database_url="", redis_url="", stop_servers_when_orphaned=False)
-        for name, pid in (("worker", worker.running_pid()), ("postgres", BundledPostgres(self.paths).running_pid()),
-                          ("redis", BundledRedis(self.paths).running_pid())):
+        worker = WorkerProcess(self.paths, database_url="", redis_url=None, stop_servers_when_orphaned=False)
+        servers = [("worker", worker.running_pid()), ("postgres", BundledPostgres(self.paths).running_pid())]
+        if "redis" in self.targets:
+            servers.append(("redis", BundledRedis(self.paths).running_pid()))
+        for name, pid in servers:
             if pid is not None:
                 alive[name] = pid
         return alive

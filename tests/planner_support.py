@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
@@ -19,6 +18,7 @@ from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.planner.exam_service import ExamService
 from studyteddy_desktop.services.planner.focus_service import FocusService
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.core.shared_store import SharedStore, open_shared_store
 from studyteddy_desktop.services.planner.planner_service import PlannerService
 from studyteddy_desktop.services.planner.reminder_service import ReminderService
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
@@ -58,10 +58,11 @@ def planner_database(planner_engine: sa.Engine) -> Iterator[Database]:
 
 
 @pytest.fixture()
-def redis_client(endpoints) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
-    yield client
-    client.close()
+def shared_store(endpoints) -> Iterator[SharedStore]:
+    """The session's shared store as the app opens it: Redis, or PostgreSQL where the queue runs there."""
+    store = open_shared_store(endpoints.redis_url, endpoints.database_url)
+    yield store
+    store.close()
 
 
 @pytest.fixture()
@@ -69,9 +70,9 @@ def clock() -> SteppedClock:
     return SteppedClock(datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
 
 
-def build_planner(database: Database, redis_client: redis.Redis | None, clock, zone: ZoneInfo = BERLIN):
+def build_planner(database: Database, shared_store: SharedStore | None, clock, zone: ZoneInfo = BERLIN):
     student = LocalStudent(database, zone=zone, clock=clock)
-    cache = ActivityCache(redis_client)
+    cache = ActivityCache(shared_store)
     preferences = StudyPreferences(database, student)
     exams = ExamService(database, student, cache)
     return SimpleNamespace(
@@ -79,10 +80,10 @@ def build_planner(database: Database, redis_client: redis.Redis | None, clock, z
         planner=PlannerService(database, student, cache), exams=exams,
         focus=FocusService(database, student, cache, preferences),
         dashboard=DashboardService(database, student, cache, exams),
-        reminders=ReminderService(database, student, preferences, redis_client),
+        reminders=ReminderService(database, student, preferences, shared_store),
         calendar=CalendarService(database, student, cache))
 
 
 @pytest.fixture()
-def planner(planner_database, redis_client, clock):
-    return build_planner(planner_database, redis_client, clock)
+def planner(planner_database, shared_store, clock):
+    return build_planner(planner_database, shared_store, clock)

@@ -59,19 +59,27 @@ def _cloned_database(engine: sa.Engine, template: str) -> Iterator[sa.Engine]:
         yield fresh
 
 
+def device_redis_url(runtime_redis_url: str | None) -> str | None:
+    """Where a device keeps its queue: a Redis database of its own, or (None) its own PostgreSQL database."""
+    # Jobs for a device's rows must not reach the session's worker; without Redis the device's database
+    # holds its queue tables, which no worker reads.
+    if runtime_redis_url is None:
+        return None
+    return runtime_redis_url + ("&" if "?" in runtime_redis_url else "?") + f"db={DEVICE_REDIS_DB}"
+
+
 @contextlib.contextmanager
 def desktop_device(engine: sa.Engine, endpoints, data_dir: Path, name: str, *,
                    template: str | None = None) -> Iterator[Device]:
-    """A fresh profile: its own migrated database and data folder, and the session's Redis."""
+    """A fresh profile: its own migrated database and data folder, and a queue no worker of the session reads."""
     data_dir.mkdir(parents=True, exist_ok=True)
     source = _cloned_database(engine, template) if template else migrated_database(engine, "device")
     with source as fresh:
         url = fresh.url.render_as_string(hide_password=False)
-        # Their own Redis database: jobs for a device's rows must not reach the session's worker.
-        redis_url = endpoints.redis_url + ("&" if "?" in endpoints.redis_url else "?") + f"db={DEVICE_REDIS_DB}"
         device_endpoints = dataclasses.replace(endpoints, data_dir=str(data_dir), database_url=url,
-                                               redis_url=redis_url)
-        services = AppServices(device_endpoints, HueyJobQueue(redis_url), database=Database(url))
+                                               redis_url=device_redis_url(endpoints.redis_url))
+        services = AppServices(device_endpoints, HueyJobQueue.for_endpoints(device_endpoints),
+                               database=Database(url))
         try:
             yield Device(name, services, fresh)
         finally:

@@ -13,12 +13,14 @@ from studyteddy_desktop.worker.queue import HueyJobQueue
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    for option in ("--database-url", "--redis-url", "--data-dir", "--server", "--login", "--password"):
+    for option in ("--database-url", "--data-dir", "--server", "--login", "--password"):
         parser.add_argument(option, required=True)
+    # Missing or empty: the queue runs on PostgreSQL, in the profile's own database.
+    parser.add_argument("--redis-url", default="")
     args = parser.parse_args()
-    endpoints = RuntimeEndpoints(data_dir=args.data_dir, database_url=args.database_url, redis_url=args.redis_url,
-                                 bundled_postgres=False, bundled_redis=False)
-    services = AppServices(endpoints, HueyJobQueue(args.redis_url), database=Database(args.database_url))
+    endpoints = RuntimeEndpoints(data_dir=args.data_dir, database_url=args.database_url,
+                                 redis_url=args.redis_url or None, bundled_postgres=False, bundled_redis=False)
+    services = AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints), database=Database(args.database_url))
     services.sync.sign_in(args.server, args.login, args.password, "killed laptop")
     print("signed-in", flush=True)
 

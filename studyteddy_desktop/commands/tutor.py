@@ -81,7 +81,7 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
                                               for model in services.language_models.list_models()):
             print(f"({GENERAL_KNOWLEDGE_TOO_SMALL})", file=sys.stderr)
         # Listen before asking, so not even the first token can slip past.
-        subscription = open_event_subscription(services.endpoints.redis_url)
+        subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
         try:
             asked = services.tutor.ask(args.question, thread_id=thread_id, mode=args.mode,
                                        document_ids=document_ids, subject=args.subject,

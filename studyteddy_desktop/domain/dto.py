@@ -60,6 +60,7 @@ class RuntimeEndpoints:
 
     data_dir: str
     database_url: str
-    redis_url: str
+    # None when the queue and the worker's events run on PostgreSQL alone (no Redis on this machine).
+    redis_url: str | None
     bundled_postgres: bool
     bundled_redis: bool

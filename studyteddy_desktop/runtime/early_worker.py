@@ -1,7 +1,7 @@
 """Starting the worker before the app loads its database libraries, so the two loads overlap.
 
 The worker claims its lock at once and then waits until the database holds this build's schema
-and Redis answers, so starting it early changes nothing about the order the servers come up in.
+and its queue answers, so starting it early changes nothing about the order the servers come up in.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def start_worker_early(settings: Settings) -> None:
     except Exception:
         return  # ServiceRuntime.start() reports an unusable data directory with a clear message.
     database_url = settings.database_url or bundled_database_url(paths)
-    redis_url = settings.redis_url or f"unix://{paths.redis_socket}"
+    redis_url = settings.redis_url or (None if settings.queue_on_postgres else f"unix://{paths.redis_socket}")
     worker = WorkerProcess(paths, database_url=database_url, redis_url=redis_url,
                            stop_servers_when_orphaned=settings.uses_bundled_postgres or settings.uses_bundled_redis)
     try:

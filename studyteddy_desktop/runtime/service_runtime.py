@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from studyteddy_desktop.config import Settings
+from studyteddy_desktop.config import Settings, bundled_redis_available
 from studyteddy_desktop.domain.dto import RuntimeEndpoints
 from studyteddy_desktop.runtime.app_instances import AppInstanceRegistry, exclusive_lock
 from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
@@ -54,8 +54,9 @@ class ServiceRuntime:
 
     def _start_locked(self, report: ProgressCallback) -> RuntimeEndpoints:
         database_url = self.postgres.url_text if self.postgres else self.settings.database_url
+        # None: the queue and the worker's events run on PostgreSQL (no Redis on this machine).
         redis_url = self.redis.url if self.redis else self.settings.redis_url
-        assert database_url is not None and redis_url is not None
+        assert database_url is not None
         self.endpoints = RuntimeEndpoints(
             data_dir=str(self.paths.root), database_url=database_url, redis_url=redis_url,
             bundled_postgres=self.postgres is not None, bundled_redis=self.redis is not None)
@@ -132,5 +133,7 @@ def stop_orphaned_servers(paths: DataPaths) -> None:
     with exclusive_lock(paths.lifecycle_lock, timeout=10, purpose="cleaning up"):
         if registry.others_alive():
             return
-        BundledRedis(paths).stop()
+        if bundled_redis_available():
+            # A data folder used in both modes may have a Redis from the other; stopping none is harmless.
+            BundledRedis(paths).stop()
         BundledPostgres(paths).stop()

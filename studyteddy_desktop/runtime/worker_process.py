@@ -23,7 +23,7 @@ _START_TIMEOUT_S = 30
 class WorkerProcess:
     """One worker per data directory; it holds run/worker.lock for as long as it lives."""
 
-    def __init__(self, paths: DataPaths, *, database_url: str, redis_url: str,
+    def __init__(self, paths: DataPaths, *, database_url: str, redis_url: str | None,
                  stop_servers_when_orphaned: bool) -> None:
         self.paths = paths
         self.database_url = database_url

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import redis
-
 from studyteddy_desktop.domain.dto import ProfileDTO, RuntimeEndpoints
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.ingest.content_store import ContentStore
@@ -30,6 +28,7 @@ from studyteddy_desktop.services.core.local_student import LocalStudent
 from studyteddy_desktop.services.planner.planner_service import PlannerService
 from studyteddy_desktop.services.planner.reminder_service import ReminderService
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
+from studyteddy_desktop.services.core.shared_store import open_shared_store
 from studyteddy_desktop.services.documents.query_embedding import WorkerQueryEmbedder
 from studyteddy_desktop.services.tutor.language_models import LanguageModels
 from studyteddy_desktop.services.policy.machine_policy import MachinePolicy
@@ -51,14 +50,15 @@ class AppServices:
         self.endpoints = endpoints
         self.policy = policy if policy is not None else system_policy()
         self.database = database or Database(endpoints.database_url)
-        self.redis_client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
+        # Redis, or the database where this machine has no Redis (endpoints.redis_url is None).
+        self.shared_store = open_shared_store(endpoints.redis_url, endpoints.database_url)
         self.queue = queue
         self.profile = ProfileService(self.database)
         self.jobs = JobService(self.database, self.queue)
-        self.health = HealthService(self.database, self.redis_client, self.queue, Path(endpoints.data_dir))
+        self.health = HealthService(self.database, self.shared_store, self.queue, Path(endpoints.data_dir))
         # Planner and Dashboard: one student, one clock, one cache generation for all of them.
         self.student = LocalStudent(self.database)
-        self.activity_cache = ActivityCache(self.redis_client)
+        self.activity_cache = ActivityCache(self.shared_store)
         # The student caches the name and the dashboard's cached figures carry it: a rename drops both.
         self.profile.on_change(self._profile_changed)
         self.preferences = StudyPreferences(self.database, self.student)
@@ -66,7 +66,7 @@ class AppServices:
         self.exams = ExamService(self.database, self.student, self.activity_cache)
         self.focus = FocusService(self.database, self.student, self.activity_cache, self.preferences)
         self.dashboard = DashboardService(self.database, self.student, self.activity_cache, self.exams)
-        self.reminders = ReminderService(self.database, self.student, self.preferences, self.redis_client)
+        self.reminders = ReminderService(self.database, self.student, self.preferences, self.shared_store)
         self.calendar = CalendarService(self.database, self.student, self.activity_cache)
         self.documents = DocumentLibrary(self.database, self.jobs,
                                          ContentStore(DataPaths.from_string(endpoints.data_dir).files_dir),
@@ -106,5 +106,5 @@ class AppServices:
 
     def close(self) -> None:
         self.queue.close()
-        self.redis_client.close()
+        self.shared_store.close()
         self.database.dispose()

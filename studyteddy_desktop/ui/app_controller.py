@@ -96,7 +96,7 @@ class AppController(QObject):
         from studyteddy_desktop.ui.event_listener import WorkerEventListener
 
         self.services = services
-        self._listener = WorkerEventListener(services.endpoints.redis_url, self)
+        self._listener = WorkerEventListener(services.endpoints.redis_url, services.endpoints.database_url, self)
         # Worker events reach the panes only through the broadcaster, which also says what they changed.
         self._listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
         self._listener.start()

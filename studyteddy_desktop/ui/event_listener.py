@@ -1,4 +1,4 @@
-"""Turns worker events arriving over Redis into Qt signals on the main thread."""
+"""Turns worker events arriving over Redis (or PostgreSQL, where no Redis is bundled) into Qt signals."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ log = logging.getLogger(__name__)
 
 
 class WorkerEventListener(QThread):
-    """Listens until stopped; reconnects quietly if Redis restarts."""
+    """Listens until stopped; reconnects quietly if the server carrying the events restarts."""
 
     event_received = Signal(object)
 
-    def __init__(self, redis_url: str, parent=None) -> None:
+    def __init__(self, redis_url: str | None, database_url: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("worker-event-listener")
         self._redis_url = redis_url
+        self._database_url = database_url
         self._running = True
 
     def stop(self) -> None:
@@ -31,7 +32,7 @@ class WorkerEventListener(QThread):
     def run(self) -> None:
         while self._running:
             try:
-                subscription = open_event_subscription(self._redis_url)
+                subscription = open_event_subscription(self._redis_url, self._database_url)
             except ServiceUnavailableError:
                 self.msleep(500)
                 continue

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable
 
-import redis
 import sqlalchemy
 
 from studyteddy_desktop.ai.embedder import LazyEmbedder
@@ -25,7 +24,8 @@ from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.documents.document_search import DocumentSearch
 from studyteddy_desktop.services.core.job_service import JobService
 from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import TutorAnswerer
-from studyteddy_desktop.services.core.event_channel import EventPublisher
+from studyteddy_desktop.services.core.event_channel import WorkerEventPublisher, open_event_publisher
+from studyteddy_desktop.services.core.shared_store import SHARED_STORE_ERRORS, SharedStore, open_shared_store
 from studyteddy_desktop.worker.queue import UNBOUNDED_HISTORY_ENV, HueyJobQueue
 from studyteddy_desktop.worker.worker_context import WorkerContext, install_context
 
@@ -98,7 +98,7 @@ def _model_settings_reader(database: Database) -> Callable[[], LanguageModelSett
     return LanguageModels(StudyPreferences(database, student)).settings
 
 
-def _recover_tutor_answers(database: Database, queue: HueyJobQueue, publisher: EventPublisher) -> None:
+def _recover_tutor_answers(database: Database, queue: HueyJobQueue, publisher: WorkerEventPublisher) -> None:
     """Answers a dead worker was writing end as failed, keeping their text; unstarted ones are asked again."""
     from studyteddy_desktop.domain.events import WorkerEvent
     from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, INTERRUPTED_MESSAGE
@@ -114,20 +114,20 @@ def _recover_tutor_answers(database: Database, queue: HueyJobQueue, publisher: E
         log.info("Tutor answers: %d interrupted, %d asked again", len(interrupted), len(unstarted))
 
 
-def _wait_for_servers(database: Database, redis_client: redis.Redis) -> None:
-    """Wait until the database has this build's schema and Redis answers: the worker may have been
-    started before the app brought them up."""
+def _wait_for_servers(database: Database, shared_store: SharedStore) -> None:
+    """Wait until the database has this build's schema and the shared store (Redis, or the database
+    itself) answers: the worker may have been started before the app brought them up."""
     from studyteddy_desktop.db.schema_version import database_is_at_shipped_head
 
     deadline = time.monotonic() + _SERVER_WAIT_S
     while True:
         try:
-            if database_is_at_shipped_head(database.engine) and redis_client.ping():
+            if database_is_at_shipped_head(database.engine) and shared_store.ping():
                 return
-        except (sqlalchemy.exc.OperationalError, redis.RedisError, OSError):
+        except (sqlalchemy.exc.OperationalError, *SHARED_STORE_ERRORS):
             pass
         if time.monotonic() > deadline:
-            raise SystemExit(f"the database and Redis were not ready within {_SERVER_WAIT_S} s; the worker gives up")
+            raise SystemExit(f"the database and the job queue were not ready within {_SERVER_WAIT_S} s; the worker gives up")
         # Short: the app's first health check waits on this worker; a failed probe costs about 1 ms.
         time.sleep(0.02)
 
@@ -141,7 +141,7 @@ def _tidy_history(queue: HueyJobQueue, jobs: JobService) -> None:
         pruned = jobs.prune_if_due()
         if pruned:
             log.info("Pruned %d finished job(s) past their retention", pruned)
-    except (sqlalchemy.exc.SQLAlchemyError, redis.RedisError, OSError):
+    except (sqlalchemy.exc.SQLAlchemyError, *SHARED_STORE_ERRORS):
         # Housekeeping: jobs still run, and pruning is tried again within the hour as jobs end.
         log.exception("Old task results or job rows could not be tidied away")
 
@@ -149,24 +149,26 @@ def _tidy_history(queue: HueyJobQueue, jobs: JobService) -> None:
 def run_consumer(args: argparse.Namespace, paths: DataPaths) -> None:
     """Serve the queue until stopped; the caller holds the worker lock."""
     database = Database(args.database_url)
+    # No Redis URL: the queue, the events and the flags all live in the database.
+    shared_store = open_shared_store(args.redis_url, args.database_url)
+    # Before the queue is built: on PostgreSQL its storage needs the database up.
+    _wait_for_servers(database, shared_store)
     bounded = os.environ.get(UNBOUNDED_HISTORY_ENV) != "1"
-    queue = HueyJobQueue(args.redis_url, bounded_results=bounded)
-    redis_client = redis.Redis.from_url(args.redis_url)
+    queue = HueyJobQueue(args.redis_url, database_url=args.database_url, bounded_results=bounded)
     # A fresh token per worker boot tells this worker's jobs from those a dead one left running.
     jobs = JobService(database, queue, worker_token=f"{os.getpid()}-{uuid.uuid4().hex[:12]}",
                       prune_every_s=JobService.PRUNE_EVERY_S if bounded else None)
     embedder = LazyEmbedder(cache_dir=paths.models_dir)
-    publisher = EventPublisher(redis_client)
+    publisher = open_event_publisher(args.redis_url, args.database_url)
     language_model = LanguageModelSlot(paths.models_dir)
     read_model_settings = _model_settings_reader(database)
     tutor = TutorAnswerer(database, DocumentSearch(database, lambda text: embedder.get().embed_query(text)),
-                          language_model, read_model_settings, redis_client, publisher.publish)
-    install_context(WorkerContext(database=database, redis_client=redis_client, publisher=publisher, jobs=jobs,
+                          language_model, read_model_settings, shared_store, publisher.publish)
+    install_context(WorkerContext(database=database, shared_store=shared_store, publisher=publisher, jobs=jobs,
                                   store=ContentStore(paths.files_dir), embedder=embedder,
                                   language_model=language_model, read_model_settings=read_model_settings,
                                   tutor=tutor))
 
-    _wait_for_servers(database, redis_client)
     if bounded:
         _tidy_history(queue, jobs)
     requeued = jobs.requeue_unfinished()

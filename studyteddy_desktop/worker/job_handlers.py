@@ -33,6 +33,7 @@ def broke_off_for_lost_server(job: JobDTO, error: BaseException) -> bool:
 
 def lost_a_server(error: BaseException) -> bool:
     """Whether the error, or one it came from, is PostgreSQL or Redis gone away (or out of disk)."""
+    import psycopg
     import redis
     import sqlalchemy.exc
 
@@ -43,7 +44,7 @@ def lost_a_server(error: BaseException) -> bool:
         if cause is None:
             return False
         if (isinstance(cause, sqlalchemy.exc.DBAPIError) and database_outage(cause) is not None) \
-                or isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
+                or isinstance(cause, (redis.ConnectionError, redis.TimeoutError, psycopg.OperationalError)):
             return True
         cause = cause.__cause__ or cause.__context__
     return False

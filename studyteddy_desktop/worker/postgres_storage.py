@@ -1,7 +1,8 @@
 """A huey storage on PostgreSQL that never polls: SKIP LOCKED to take a job, LISTEN/NOTIFY to wait for one.
 
 For a machine with no bundled Redis (Windows): the queue, schedule, results and counters live in
-PostgreSQL tables that the storage creates itself (`CREATE TABLE IF NOT EXISTS`) under a prefix
+PostgreSQL tables that the storage creates itself (`CREATE TABLE IF NOT EXISTS`) in the transient
+schema (services/core/transient_schema.py, which backups leave out) under a prefix
 named after the huey name. They are not part of the app's schema and need no migration: they hold
 only work in flight, never the student's data, so nothing has to carry them across versions, and a
 queue that created its own tables works against any database the worker can reach.
@@ -28,6 +29,7 @@ from huey.constants import EmptyData
 from huey.storage import BaseStorage
 
 from studyteddy_desktop.services.core.postgres_event_channel import libpq_conninfo
+from studyteddy_desktop.services.core.transient_schema import TRANSIENT_SCHEMA, create_transient_schema
 
 # pg_notify refuses a channel name longer than this many bytes.
 _CHANNEL_LIMIT = 63
@@ -60,35 +62,41 @@ class PostgresStorage(BaseStorage):
         self.expire_time = expire_time
         self.notify_result = notify_result
         prefix = "huey_" + re.sub("[^A-Za-z0-9_]", "", name).lower()
-        self._task, self._schedule = f"{prefix}_task", f"{prefix}_schedule"
-        self._kv, self._counter = f"{prefix}_kv", f"{prefix}_counter"
+        self._prefix = prefix
+        self._task, self._schedule = f"{TRANSIENT_SCHEMA}.{prefix}_task", f"{TRANSIENT_SCHEMA}.{prefix}_schedule"
+        self._kv, self._counter = f"{TRANSIENT_SCHEMA}.{prefix}_kv", f"{TRANSIENT_SCHEMA}.{prefix}_counter"
         self.queue_channel = _channel(f"{prefix}_queue")
         self.result_channel = _channel(f"{prefix}_result")
         self._lock = threading.Lock()
         self._conn: psycopg.Connection | None = None
         # One listening connection per thread: a consumer and a caller waiting on a result never share.
         self._listeners = threading.local()
-        self._create_tables()
+        # Created on the first connection, not here: a worker builds its queue before PostgreSQL is up.
+        self._tables_ready = False
 
     def _connect(self) -> psycopg.Connection:
-        return psycopg.connect(self.conninfo, autocommit=True)
+        conn = psycopg.connect(self.conninfo, autocommit=True)
+        if not self._tables_ready:
+            self._create_tables(conn)
+            self._tables_ready = True
+        return conn
 
-    def _create_tables(self) -> None:
-        with self._connect() as conn:
-            # Two workers starting together would race on CREATE TABLE IF NOT EXISTS; the lock orders them.
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._task,))
+    def _create_tables(self, conn: psycopg.Connection) -> None:
+        # Two workers starting together would race on CREATE TABLE IF NOT EXISTS; the lock orders them.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._task,))
+            create_transient_schema(conn)
             conn.execute(f"CREATE TABLE IF NOT EXISTS {self._task} (id bigserial PRIMARY KEY, "
                          "data bytea NOT NULL, priority double precision NOT NULL DEFAULT 0)")
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {self._task}_order ON {self._task} (priority DESC, id)")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {self._prefix}_task_order ON {self._task} (priority DESC, id)")
             conn.execute(f"CREATE TABLE IF NOT EXISTS {self._schedule} (id bigserial PRIMARY KEY, "
                          "data bytea NOT NULL, run_at double precision NOT NULL)")
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {self._schedule}_run_at "
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {self._prefix}_schedule_run_at "
                          f"ON {self._schedule} (run_at, id)")
             conn.execute(f"CREATE UNLOGGED TABLE IF NOT EXISTS {self._kv} (key text PRIMARY KEY, "
                          "value bytea NOT NULL, expires_at timestamptz)")
             conn.execute(f"CREATE UNLOGGED TABLE IF NOT EXISTS {self._counter} (key text PRIMARY KEY, "
                          "value bigint NOT NULL)")
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._task,))
 
     @contextmanager
     def _cursor(self):
@@ -280,6 +288,9 @@ class PostgresStorage(BaseStorage):
     def drop_tables(self) -> None:
         """Remove every table this queue created (for tests and for leaving PostgreSQL mode)."""
         self._rows(f"DROP TABLE IF EXISTS {self._task}, {self._schedule}, {self._kv}, {self._counter}")
+        # The next connection creates them again.
+        self._tables_ready = False
+        self.close()
 
 
 def _epoch(ts) -> float:

@@ -6,13 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import redis
-
 from studyteddy_desktop.domain.tutor_dto import LanguageModelSettings
 from studyteddy_desktop.ingest.content_store import ContentStore
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.job_service import JobService
-from studyteddy_desktop.services.core.event_channel import EventPublisher
+from studyteddy_desktop.services.core.event_channel import WorkerEventPublisher
+from studyteddy_desktop.services.core.shared_store import SharedStore
 
 if TYPE_CHECKING:
     # The app imports this module to register task names; numpy and the model code stay in the worker.
@@ -24,8 +23,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class WorkerContext:
     database: Database
-    redis_client: redis.Redis
-    publisher: EventPublisher
+    shared_store: SharedStore
+    publisher: WorkerEventPublisher
     jobs: JobService
     store: ContentStore
     embedder: LazyEmbedder

@@ -167,7 +167,7 @@ def test_a_login_typed_at_the_prompt_and_the_hostname_as_device_name(devices, re
     assert status.device_name == default_device_name()
 
 
-def test_an_unreachable_server_exits_3_so_scripts_can_tell(devices, make_student, endpoints, server_data_dir,
+def test_an_unreachable_server_exits_3_so_scripts_can_tell(devices, make_student, endpoints, server_data_dir, session_redis_url,
                                                            file_keyring, terminal, capsys):
     student = make_student()
     root, services = devices("laptop")
@@ -177,7 +177,8 @@ def test_an_unreachable_server_exits_3_so_scripts_can_tell(devices, make_student
     assert "try again" in capsys.readouterr().err
 
     # A server of its own, stopped after the sign-in: the next sync finds nobody there.
-    server = start_server(server_data_dir, endpoints, env={ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)})
+    server = start_server(server_data_dir, endpoints, redis_url=session_redis_url,
+                          env={ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)})
     try:
         terminal.passwords.append(student.password)
         assert studyteddy(root, "login", server.url, "--email", student.login) == 0

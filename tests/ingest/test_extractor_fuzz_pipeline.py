@@ -25,7 +25,7 @@ def library_and_indexer(database, endpoints, sentence_embedder, tmp_path):
     from studyteddy_desktop.worker.queue import HueyJobQueue
 
     store = ContentStore(tmp_path / "files")
-    library = DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    library = DocumentLibrary(database, JobService(database, HueyJobQueue.for_endpoints(endpoints)), store)
     indexer = DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist(),
                               limits=FUZZ_LIMITS)
     return library, indexer

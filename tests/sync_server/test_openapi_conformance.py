@@ -89,7 +89,7 @@ class SignedInAccount:
 
 
 @pytest.fixture(scope="module")
-def fuzzed_server(endpoints, tmp_path_factory) -> FuzzedServer:
+def fuzzed_server(endpoints, session_redis_url, tmp_path_factory) -> FuzzedServer:
     database_name = f"openapi_fuzz_{uuid.uuid4().hex[:8]}"
     administration = sa.create_engine(endpoints.database_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     with administration.connect() as connection:
@@ -97,10 +97,11 @@ def fuzzed_server(endpoints, tmp_path_factory) -> FuzzedServer:
     database_url = sa.make_url(endpoints.database_url).set(database=database_name).render_as_string(
         hide_password=False)
     # Database 0 is the session's (the bundled Redis has 0..3); the fuzzer's rate-limit counters must not slow the other tests' sign-ins.
-    redis_url = endpoints.redis_url + ("&" if "?" in endpoints.redis_url else "?") + "db=3"
-    isolated = dataclasses.replace(endpoints, database_url=database_url, redis_url=redis_url)
+    redis_url = session_redis_url + ("&" if "?" in session_redis_url else "?") + "db=3"
+    isolated = dataclasses.replace(endpoints, database_url=database_url)
     data_dir = tmp_path_factory.mktemp("openapi-fuzz")
-    process = start_server(data_dir, isolated, env={ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)})
+    process = start_server(data_dir, isolated, redis_url=redis_url,
+                           env={ENV_PREFIX + "SECRET_KEY": secrets.token_urlsafe(32)})
     output = process
     redis.Redis.from_url(redis_url).flushdb()
     yield FuzzedServer(process.url, data_dir, database_url, redis_url, output)

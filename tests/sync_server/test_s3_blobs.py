@@ -38,14 +38,15 @@ def s3_endpoint():
     process.wait(timeout=10)
 
 
-def test_files_go_to_the_bucket_and_come_back_only_to_their_owner(s3_endpoint, endpoints, tmp_path, monkeypatch,
-                                                                   make_student):
+def test_files_go_to_the_bucket_and_come_back_only_to_their_owner(s3_endpoint, endpoints, session_redis_url,
+                                                                   tmp_path, monkeypatch, make_student):
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     bucket = f"studyteddy-{uuid.uuid4().hex[:8]}"
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
     s3.create_bucket(Bucket=bucket)
-    server = start_server(tmp_path / "server", endpoints, env={**CREDENTIALS, ENV_PREFIX + "SECRET_KEY": "s" * 48},
+    server = start_server(tmp_path / "server", endpoints, redis_url=session_redis_url,
+                          env={**CREDENTIALS, ENV_PREFIX + "SECRET_KEY": "s" * 48},
                           extra_args=("--s3-bucket", bucket, "--s3-endpoint-url", s3_endpoint))
     try:
         owner, other = make_student(), make_student()

@@ -41,11 +41,11 @@ class SchoolPostgres:
 
 
 @pytest.fixture(scope="module")
-def school_postgres(tmp_path_factory) -> Iterator[SchoolPostgres]:
-    """A fresh bundled PostgreSQL and Redis of this test's own, set up as the guide sets up a school's."""
+def school_postgres(tmp_path_factory, session_redis_url) -> Iterator[SchoolPostgres]:
+    """A fresh bundled PostgreSQL of this test's own, set up as the guide sets up a school's, and a Redis."""
     data_dir = tmp_path_factory.mktemp("backup-backends")
     runtime = ServiceRuntime(Settings(data_dir=data_dir), with_worker=False)
-    endpoints = runtime.start()
+    runtime.start()
     try:
         socket_dir = quote_plus(str(runtime.paths.postgres_socket_dir))
         superuser_url = f"postgresql://postgres@/postgres?host={socket_dir}"
@@ -54,7 +54,7 @@ def school_postgres(tmp_path_factory) -> Iterator[SchoolPostgres]:
         _psql(tools_env, superuser_url, "-v", f"db={SCHOOL_DATABASE}", "-v", f"owner={SCHOOL_ROLE}",
               "--file", str(BACKUP_SCRIPTS / "create-database.sql"))
         school_url = f"postgresql+psycopg://{SCHOOL_ROLE}@/{SCHOOL_DATABASE}?host={socket_dir}"
-        yield SchoolPostgres(SchoolEndpoints(school_url, endpoints.redis_url), superuser_url, tools_env)
+        yield SchoolPostgres(SchoolEndpoints(school_url, session_redis_url), superuser_url, tools_env)
     finally:
         runtime.stop()
 

@@ -24,8 +24,9 @@ def _processes_using(path) -> list[psutil.Process]:
     return found
 
 
-def test_each_worker_process_logs_one_line_per_request_with_its_id(endpoints, tmp_path):
-    server = start_server(tmp_path / "server", endpoints, extra_args=("--workers", "2"))
+def test_each_worker_process_logs_one_line_per_request_with_its_id(endpoints, session_redis_url, tmp_path):
+    server = start_server(tmp_path / "server", endpoints, redis_url=session_redis_url,
+                          extra_args=("--workers", "2"))
     try:
         for _ in range(6):
             httpx.get(server.url + "/healthz", headers={"X-Request-ID": "admin-check-42"}, timeout=10)

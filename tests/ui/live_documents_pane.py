@@ -25,7 +25,7 @@ def live_documents_pane(qtbot, endpoints: RuntimeEndpoints, data_dir: Path,
     services = open_services(endpoints)
     pane = DocumentsPane(services, Settings(data_dir=data_dir))
     qtbot.addWidget(pane)
-    listener = WorkerEventListener(endpoints.redis_url)
+    listener = WorkerEventListener(endpoints.redis_url, endpoints.database_url)
     listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
     listener.start()
     pane.show()

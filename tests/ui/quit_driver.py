@@ -24,7 +24,7 @@ from studyteddy_desktop.domain.events import WorkerEvent
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.job_queue import INDEX_JOB_KIND
 from studyteddy_desktop.domain.tutor_dto import EVENT_TOKENS
-from studyteddy_desktop.services.core.event_channel import EventPublisher
+from studyteddy_desktop.services.core.event_channel import open_event_publisher
 from studyteddy_desktop.ui.application import create_application
 from studyteddy_desktop.ui.change_broadcast import JOB_PROGRESS, broadcaster_for
 from studyteddy_desktop.ui.main_window import MainWindow
@@ -106,20 +106,23 @@ def scenario(answer_in_full: bool, cards: int, worker_events: int,
     print("quit-driver: imported", file=sys.stderr)
 
     # A big PDF's indexing or a long answer sends the window hundreds of events; these take the
-    # real way in (Redis stream, listener thread, broadcaster, the Documents pane).
+    # real way in (Redis stream or PostgreSQL channel, listener thread, broadcaster, the Documents pane).
     marker = f"quit-driver-{tag}"
     heard: list[object] = []
     broadcaster_for(services).worker_event.connect(
         lambda event: heard.append(event) if event.job_id == marker else None)
-    publisher = EventPublisher(services.redis_client)
+    publisher = open_event_publisher(services.endpoints.redis_url, services.endpoints.database_url)
     # Progress for a document the pane does not list: the pane looks it up and leaves its rows alone.
     about = {"kind": INDEX_JOB_KIND, "document_id": str(uuid.uuid4())}
-    for sent in range(0, worker_events, EVENT_BATCH):
-        batch = min(EVENT_BATCH, worker_events - sent)
-        for number in range(sent, sent + batch):
-            publisher.publish(WorkerEvent(kind=JOB_PROGRESS, job_id=marker, progress=number / worker_events,
-                                          message="Reading pages", data=about))
-        yield "the worker's events to arrive", lambda expected=sent + batch: len(heard) >= expected
+    try:
+        for sent in range(0, worker_events, EVENT_BATCH):
+            batch = min(EVENT_BATCH, worker_events - sent)
+            for number in range(sent, sent + batch):
+                publisher.publish(WorkerEvent(kind=JOB_PROGRESS, job_id=marker, progress=number / worker_events,
+                                              message="Reading pages", data=about))
+            yield "the worker's events to arrive", lambda expected=sent + batch: len(heard) >= expected
+    finally:
+        publisher.close()
     print(f"quit-driver: heard {len(heard)} worker events", file=sys.stderr)
     window.close()
 

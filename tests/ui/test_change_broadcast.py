@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 from PySide6.QtWidgets import QWidget
 
 from studyteddy_desktop.assembly import open_services
@@ -18,7 +17,7 @@ from studyteddy_desktop.domain.job_queue import CARD_DRAFTS_JOB_KIND, INDEX_JOB_
 from studyteddy_desktop.domain.planner_dto import TaskDraft
 from studyteddy_desktop.domain.tutor_dto import EVENT_FINISHED, EVENT_TOKENS
 from studyteddy_desktop.services.app_services import AppServices
-from studyteddy_desktop.services.core.event_channel import EventPublisher
+from studyteddy_desktop.services.core.event_channel import open_event_publisher
 from studyteddy_desktop.ui import background_op
 from studyteddy_desktop.ui.background_op import ChangeOp
 from studyteddy_desktop.ui.change_broadcast import broadcaster_for, changes_of_worker_event
@@ -139,14 +138,17 @@ def test_a_finished_index_job_reaches_the_hidden_tutor_as_a_documents_change(qtb
     heard: list[Changes] = []
     broadcaster_for(controller.services).changed.connect(
         lambda changes: heard.append(changes) if changes.documents else None)
-    publisher = EventPublisher(redis.Redis.from_url(endpoints.redis_url))
+    publisher = open_event_publisher(endpoints.redis_url, endpoints.database_url)
     event = WorkerEvent("job.done", job_id=str(uuid.uuid4()),
                         data={"kind": INDEX_JOB_KIND, "document_id": str(uuid.uuid4())})
     # The listener opens its stream on its own thread; an event sent before that would go unseen.
     deadline = time.monotonic() + 30
-    while not heard and time.monotonic() < deadline:
-        publisher.publish(event)
-        qtbot.wait(300)
+    try:
+        while not heard and time.monotonic() < deadline:
+            publisher.publish(event)
+            qtbot.wait(300)
+    finally:
+        publisher.close()
     assert heard and heard[0].from_worker
     assert refreshed == [] and tutor.subscription.pending.documents
     window.go_to_pane(window._pane_widgets.index(tutor))

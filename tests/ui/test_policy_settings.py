@@ -37,7 +37,7 @@ def open_pane(qtbot, engine, endpoints, tmp_path):
             data_dir.mkdir(parents=True)
             device = dataclasses.replace(endpoints, data_dir=str(data_dir),
                                          database_url=fresh.url.render_as_string(hide_password=False))
-            services = AppServices(device, HueyJobQueue(device.redis_url), policy=policy)
+            services = AppServices(device, HueyJobQueue.for_endpoints(device), policy=policy)
             stack.callback(services.close)
             pane = pane_class(services, Settings(data_dir=data_dir))
             qtbot.addWidget(pane)

@@ -70,7 +70,7 @@ def pane(qtbot, tutor_services, session_data_dir, endpoints) -> Iterator[TutorPa
     services, _document = tutor_services
     widget = TutorPane(services, Settings(data_dir=session_data_dir))
     qtbot.addWidget(widget)
-    listener = WorkerEventListener(endpoints.redis_url)
+    listener = WorkerEventListener(endpoints.redis_url, endpoints.database_url)
     listener.event_received.connect(broadcaster_for(services).deliver_worker_event)
     # Tests watch events after the pane has handled them, as the main window's dispatch would.
     widget.event_hooks = []

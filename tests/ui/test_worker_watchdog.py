@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.config import Settings
 from studyteddy_desktop.runtime.bundled_redis import BundledRedis
@@ -52,6 +54,8 @@ def test_a_redis_killed_under_the_window_is_started_again_and_the_window_names_i
     # A window on servers of its own: the session's must not be killed.
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
+    if not settings.uses_bundled_redis:
+        pytest.skip("the queue runs on PostgreSQL: the window starts no Redis to kill")
     window = MainWindow(settings)
     qtbot.addWidget(window)
     controller = AppController(settings, open_services)
@@ -79,20 +83,23 @@ def test_a_server_that_keeps_dying_is_given_up_on_with_its_name_and_log(qtbot, t
     runtime = ServiceRuntime(Settings(data_dir=tmp_path / "data"), with_worker=False)
     runtime.start()
     try:
-        assert runtime.redis is not None and runtime.endpoints is not None
-        killed = runtime.redis.running_pid()
+        assert runtime.postgres is not None and runtime.endpoints is not None
+        # Redis where the queue runs on it; without Redis, the one server there is.
+        server = runtime.redis or runtime.postgres
+        name, log_name = ("Redis", "redis.log") if runtime.redis else ("PostgreSQL", "server.log")
+        killed = server.running_pid()
         os.kill(killed, signal.SIGKILL)
         assert wait_for_exit(killed, 10)
-        # The servers are checked first, so this worker is never started: no tries left for Redis.
+        # The servers are checked first, so this worker is never started: no tries left for the server.
         worker = session_worker(runtime.endpoints)
         watch = WorkerWatch(worker, services=ServiceWatch.of(runtime, max_restarts=0))
         watchdog = WorkerWatchdog(watch, interval_ms=50)
         with qtbot.waitSignal(watchdog.gave_up, timeout=10_000) as gave_up:
             watchdog.start()
-        assert gave_up.args[0].startswith("Redis stopped and could not be started again")
-        assert "redis.log" in gave_up.args[0]
+        assert gave_up.args[0].startswith(f"{name} stopped and could not be started again")
+        assert log_name in gave_up.args[0]
         assert not watchdog._timer.isActive()
-        assert runtime.redis.running_pid() is None and worker.running_pid() is None
+        assert server.running_pid() is None and worker.running_pid() is None
         watchdog.stop()
     finally:
         runtime.stop()

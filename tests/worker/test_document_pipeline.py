@@ -46,7 +46,7 @@ def _wait(services: AppServices, document_id, predicate, timeout: float = 120):
 def test_import_reports_live_progress_and_ends_ready(services, endpoints, tmp_path):
     worker = session_worker(endpoints)
     worker.ensure_running()
-    subscription = open_event_subscription(endpoints.redis_url)
+    subscription = open_event_subscription(endpoints.redis_url, endpoints.database_url)
     try:
         outcome = services.documents.import_file(long_pdf(tmp_path / "enzymes.pdf", 30), subject="Biology")
         services.created_documents.append(outcome.document.id)

@@ -32,7 +32,7 @@ def test_a_card_made_on_one_device_finds_its_passage_once_the_other_indexed_the_
     with migrated_database(engine, "laptop") as fresh:
         first = Database(fresh.url, engine=fresh)
         store = ContentStore(tmp_path / "laptop files")
-        library = DocumentLibrary(first, JobService(first, HueyJobQueue(endpoints.redis_url)), store)
+        library = DocumentLibrary(first, JobService(first, HueyJobQueue.for_endpoints(endpoints)), store)
         document_id = library.import_file(pdf).document.id
         DocumentIndexer(first, store, embed=lambda texts: sentence_embedder.embed(texts).tolist()).index(document_id)
         source = chunks_of(first, document_id)[1]

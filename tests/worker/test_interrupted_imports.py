@@ -12,14 +12,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 
 from studyteddy_desktop.assembly import open_services
 from studyteddy_desktop.db.models import BackgroundJob, Document
 from studyteddy_desktop.domain.enums import DocumentStatus, JobState
 from studyteddy_desktop.ingest.content_store import ContentStore
+from studyteddy_desktop.services.core.event_channel import open_event_publisher
 from studyteddy_desktop.services.core.job_service import JobService
+from studyteddy_desktop.services.core.shared_store import open_shared_store
 from studyteddy_desktop.services.documents.document_library import DocumentLibrary
 from studyteddy_desktop.worker import tasks, worker_context
 from studyteddy_desktop.worker.queue import HueyJobQueue
@@ -30,7 +31,7 @@ from tests.worker_support import session_worker
 
 @pytest.fixture()
 def queue(endpoints):
-    queue = HueyJobQueue(endpoints.redis_url)
+    queue = HueyJobQueue.for_endpoints(endpoints)
     yield queue
     queue.close()
 
@@ -48,14 +49,16 @@ def library(database, queue, store):
 @pytest.fixture()
 def worker_inside(database, endpoints, queue, store, tmp_path):
     """The worker's context in this process, with a job service on the real queue."""
-    client = redis.Redis.from_url(endpoints.redis_url)
-    context = dataclasses.replace(_context(database, client, tmp_path), store=store,
+    shared_store = open_shared_store(endpoints.redis_url, endpoints.database_url)
+    publisher = open_event_publisher(endpoints.redis_url, endpoints.database_url)
+    context = dataclasses.replace(_context(database, shared_store, publisher, tmp_path), store=store,
                                   jobs=JobService(database, queue, worker_token="inside-test"))
     earlier = worker_context._current
     worker_context.install_context(context)
     yield context
     worker_context._current = earlier
-    client.close()
+    publisher.close()
+    shared_store.close()
 
 
 def _leave_half_done(database, job_id: uuid.UUID, document_id: uuid.UUID, job_state: JobState) -> None:
@@ -184,11 +187,15 @@ def test_the_import_command_restarts_a_killed_worker_and_finishes(committing_dat
     assert f"✓ {pdf}: ready: 60 pages" in stdout
 
 
-def test_an_import_while_redis_is_down_is_a_clear_message_and_the_document_waits(database, store, tmp_path):
+@pytest.mark.parametrize("kind", ["redis", "postgres"])
+def test_an_import_while_the_queue_is_down_is_a_clear_message_and_the_document_waits(database, store, tmp_path,
+                                                                                     kind):
     from studyteddy_desktop.domain.errors import ServiceUnavailableError
-    from tests.worker.test_tasks import DEAD_REDIS_URL
+    from tests.worker.test_tasks import DEAD_STORE_URLS
 
-    dead = HueyJobQueue(DEAD_REDIS_URL)
+    # The queue's own server gone (Redis, or the queue's database); the app's database still answers.
+    redis_url, database_url = DEAD_STORE_URLS[kind]
+    dead = HueyJobQueue(redis_url, database_url=database_url)
     library = DocumentLibrary(database, JobService(database, dead), store)
     before = {document.id for document in library.list_documents()}
     with pytest.raises(ServiceUnavailableError, match="job queue is not answering"):
@@ -197,3 +204,4 @@ def test_an_import_while_redis_is_down_is_a_clear_message_and_the_document_waits
     # Other tests' committed documents share this database, so only the new row is looked at.
     added = [document for document in library.list_documents() if document.id not in before]
     assert [document.status for document in added] == ["queued"]
+    dead.close()

@@ -1,4 +1,4 @@
-"""Bounded growth: task results do not pile up in Redis, and old finished job rows are pruned."""
+"""Bounded growth: task results do not pile up in the queue's store, and old finished job rows are pruned."""
 
 from __future__ import annotations
 
@@ -26,17 +26,60 @@ LONGEST_RESULT_LIFE_S = 600
 PROBE_KIND = "test_prune_probe"
 
 
+class RedisResults:
+    """The task results huey holds in Redis, in either layout: one hash, or one key per result."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.client = redis.Redis.from_url(redis_url)
+
+    def count(self) -> int:
+        legacy = self.client.hlen(f"huey.results.{worker_queue.QUEUE_NAME}")
+        return legacy + sum(1 for _ in self.client.scan_iter(match=f"huey.r.{worker_queue.QUEUE_NAME}.*",
+                                                             count=1000))
+
+    def holds(self, task_id: str) -> bool:
+        return bool(self.client.exists(f"huey.r.{worker_queue.QUEUE_NAME}.{task_id}")
+                    or self.client.hexists(f"huey.results.{worker_queue.QUEUE_NAME}", task_id))
+
+    def seconds_left(self, task_id: str) -> float | None:
+        """None for a result kept for ever (or not there)."""
+        ttl = self.client.ttl(f"huey.r.{worker_queue.QUEUE_NAME}.{task_id}")
+        return ttl if ttl >= 0 else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class PostgresResults:
+    """The task results huey holds in the queue's PostgreSQL tables, where the runtime has no Redis."""
+
+    def __init__(self, endpoints: RuntimeEndpoints) -> None:
+        self.queue = worker_queue.HueyJobQueue.for_endpoints(endpoints)
+        self.storage = self.queue.huey.storage
+
+    def count(self) -> int:
+        return self.storage.result_store_size()
+
+    def holds(self, task_id: str) -> bool:
+        return self.storage.has_data_for_key(task_id)
+
+    def seconds_left(self, task_id: str) -> float | None:
+        """None for a result kept for ever (or not there)."""
+        # huey's storage API reads no expiry: asked of the storage's own results table.
+        rows = self.storage._rows(f"SELECT extract(epoch FROM expires_at - now()) FROM {self.storage._kv} "
+                                  "WHERE key = %s", (task_id,))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def close(self) -> None:
+        self.queue.close()
+
+
 @pytest.fixture()
-def client(endpoints: RuntimeEndpoints) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(endpoints.redis_url)
-    yield client
-    client.close()
-
-
-def stored_results(client: redis.Redis) -> int:
-    """Every task result huey holds, in either layout: one hash, or one key per result."""
-    legacy = client.hlen(f"huey.results.{worker_queue.QUEUE_NAME}")
-    return legacy + sum(1 for _ in client.scan_iter(match=f"huey.r.{worker_queue.QUEUE_NAME}.*", count=1000))
+def results(endpoints: RuntimeEndpoints) -> Iterator[RedisResults | PostgresResults]:
+    """Looked at in the queue's own store, not through huey's results: reading one is what removes it."""
+    held = PostgresResults(endpoints) if endpoints.redis_url is None else RedisResults(endpoints.redis_url)
+    yield held
+    held.close()
 
 
 def wait_until_final(database: Database, job_ids: list[uuid.UUID], timeout: float = 120) -> None:
@@ -51,31 +94,29 @@ def wait_until_final(database: Database, job_ids: list[uuid.UUID], timeout: floa
         time.sleep(0.1)
 
 
-def test_task_results_do_not_grow_with_the_number_of_jobs(worker, services, client):
+def test_task_results_do_not_grow_with_the_number_of_jobs(worker, services, results):
     services.queue.ping(timeout=60)  # the worker is up and serving
-    before = stored_results(client)
+    before = results.count()
     job_ids = [services.jobs.submit(SELF_CHECK_JOB_KIND).id for _ in range(JOBS)]
     wait_until_final(services.database, job_ids)
     time.sleep(0.5)  # a result is stored just after the row is final
 
-    assert stored_results(client) - before <= 2, f"{stored_results(client) - before} results left for {JOBS} jobs"
+    assert results.count() - before <= 2, f"{results.count() - before} results left for {JOBS} jobs"
     assert services.jobs.get(job_ids[-1]).state == "done"
 
 
-def test_a_waiting_caller_gets_its_result_and_an_unread_result_expires(worker, services, client):
+def test_a_waiting_caller_gets_its_result_and_an_unread_result_expires(worker, services, results):
     assert services.queue.ping(timeout=60) == worker.running_pid()
 
     unread = services.queue.enqueue(TaskName.PING)
-    key = f"huey.r.{worker_queue.QUEUE_NAME}.{unread.id}"
     deadline = time.monotonic() + 30
-    # Looked at in Redis, not through the result: reading it is what removes it.
-    while not (client.exists(key) or client.hexists(f"huey.results.{worker_queue.QUEUE_NAME}", unread.id)):
+    while not results.holds(unread.id):
         assert time.monotonic() < deadline, "the ping was never answered"
         time.sleep(0.05)
-    ttl = client.ttl(key)
-    assert 0 < ttl <= LONGEST_RESULT_LIFE_S, f"an unread result must expire (ttl {ttl})"
+    ttl = results.seconds_left(unread.id)
+    assert ttl is not None and 0 < ttl <= LONGEST_RESULT_LIFE_S, f"an unread result must expire (ttl {ttl})"
     assert unread.get(blocking=True, timeout=5)["pid"] == worker.running_pid()
-    assert not client.exists(key), "a result read once is gone"
+    assert not results.holds(unread.id), "a result read once is gone"
 
 
 def _add_finished(database: Database, kind: str, count: int, age: timedelta,

@@ -78,7 +78,7 @@ def _collect(services: AppServices, interaction_id: uuid.UUID, subscription, *, 
 
 
 def _ask(services: AppServices, question: str, **options) -> tuple[uuid.UUID, list[WorkerEvent]]:
-    subscription = open_event_subscription(services.endpoints.redis_url)
+    subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
     try:
         asked = services.tutor.ask(question, **options)
         return asked.id, _collect(services, asked.id, subscription)
@@ -147,7 +147,7 @@ def test_instructions_inside_a_document_are_not_obeyed(tutor_world):
 
 def test_stop_cancels_the_answer_and_keeps_what_was_written(tutor_world):
     services, document_id = tutor_world
-    subscription = open_event_subscription(services.endpoints.redis_url)
+    subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
     try:
         asked = services.tutor.ask("Explain in great detail everything about glaciers, moraines and drumlins.",
                                    document_ids=[document_id])
@@ -185,7 +185,7 @@ def test_a_worker_killed_mid_answer_leaves_the_thread_intact_and_retry_answers(t
     services, document_id = tutor_world
     earlier, _ = _ask(services, "What shape do glaciers erode valleys into?", document_ids=[document_id])
     thread_id = services.tutor.interaction(earlier).thread_id
-    subscription = open_event_subscription(services.endpoints.redis_url)
+    subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
     worker = session_worker(endpoints)
     asked_ids = []
     try:
@@ -223,7 +223,7 @@ def test_a_worker_killed_mid_answer_leaves_the_thread_intact_and_retry_answers(t
     assert interrupted.answer or interrupted.quotes
     assert [a.id for a in services.tutor.interactions(thread_id)] == [earlier, *asked_ids]
     retried = services.tutor.retry(asked.id)
-    subscription = open_event_subscription(services.endpoints.redis_url)
+    subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
     try:
         _collect(services, retried.id, subscription)
     finally:
@@ -242,7 +242,7 @@ def test_a_missing_chosen_model_falls_back_to_the_bundled_one(tutor_world, tmp_p
     services.language_models.add_model(chosen)
     services.language_models.set_settings(LanguageModelSettings(model_path=str(chosen.resolve())))
     try:
-        subscription = open_event_subscription(services.endpoints.redis_url)
+        subscription = open_event_subscription(services.endpoints.redis_url, services.endpoints.database_url)
         try:
             asked = services.tutor.ask("What is firn?", document_ids=[document_id])
             events = _collect(services, asked.id, subscription)

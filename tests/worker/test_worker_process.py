@@ -26,7 +26,7 @@ def wait_for_final(services: AppServices, job_id: uuid.UUID, timeout: float = 30
 
 
 def test_a_job_goes_through_the_real_consumer_and_reports_events(worker, services, endpoints):
-    subscription = open_event_subscription(endpoints.redis_url)
+    subscription = open_event_subscription(endpoints.redis_url, endpoints.database_url)
     try:
         job = services.jobs.submit(SELF_CHECK_JOB_KIND)
         finished = wait_for_final(services, job.id)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.domain.backup_dto import BackupError
 from studyteddy_desktop.domain.errors import StudyTeddyError
+from studyteddy_desktop.services.core.transient_schema import TRANSIENT_SCHEMA
 
 # A restore waits this long for other windows or the worker to finish a write, then gives up whole.
 _RESTORE_LOCK_TIMEOUT = "20s"
@@ -51,8 +52,9 @@ class PostgresTools:
     def dump(self, target: Path) -> None:
         """Write the whole database to `target` in pg_dump's custom format: one consistent snapshot."""
         conninfo, env = self._conninfo_and_env()
+        # Work in flight (the queue without Redis) is not the student's data and never comes back.
         self._run([str(self.bin_dir / "pg_dump"), "--format=custom", "--compress=6",
-                   f"--file={target}", f"--dbname={conninfo}"], env=env,
+                   f"--exclude-schema={TRANSIENT_SCHEMA}", f"--file={target}", f"--dbname={conninfo}"], env=env,
                   failure="Study Teddy could not copy your database for the backup")
 
     def decode(self, dump: Path, work_dir: Path) -> Path:

@@ -1,4 +1,4 @@
-"""The `remember(key, ttl, callback)` cache in Redis, invalidated by a per-student generation."""
+"""The `remember(key, ttl, callback)` cache in the shared store, invalidated by a per-student generation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import redis
+from studyteddy_desktop.services.core.shared_store import SHARED_STORE_ERRORS, SharedStore
 
 log = logging.getLogger(__name__)
 
@@ -19,38 +19,38 @@ class ActivityCache:
     """Caches JSON-able aggregates per student.
 
     Every mutation of tasks, exams, study sessions or reviews bumps the student's generation;
-    keys include it, so stale entries are never read again and simply expire. Redis is only
+    keys include it, so stale entries are never read again and simply expire. The store is only
     an accelerator here: when it is unreachable, `remember` computes the value directly.
     """
 
-    def __init__(self, redis_client: redis.Redis | None) -> None:
-        self.redis_client = redis_client
+    def __init__(self, shared_store: SharedStore | None) -> None:
+        self.shared_store = shared_store
 
     def _generation_key(self, user_id: uuid.UUID) -> str:
         return f"{_PREFIX}:generation:{user_id}"
 
     def generation(self, user_id: uuid.UUID) -> int:
-        if self.redis_client is None:
+        if self.shared_store is None:
             return 0
         try:
-            value = self.redis_client.get(self._generation_key(user_id))
-        except (redis.RedisError, OSError) as error:
+            value = self.shared_store.get(self._generation_key(user_id))
+        except SHARED_STORE_ERRORS as error:
             log.warning("Cache generation unreadable, computing without the cache: %s", error)
             return -1
         return int(value or 0)
 
     def bump(self, user_id: uuid.UUID) -> None:
         """Invalidate everything cached for this student; call after every committed change."""
-        if self.redis_client is None:
+        if self.shared_store is None:
             return
         try:
-            self.redis_client.incr(self._generation_key(user_id))
-        except (redis.RedisError, OSError) as error:
+            self.shared_store.incr(self._generation_key(user_id))
+        except SHARED_STORE_ERRORS as error:
             # Entries expire by TTL anyway; a stale minute is better than a failed save.
             log.warning("Could not invalidate the cache: %s", error)
 
     def key(self, user_id: uuid.UUID, name: str, *parts: object) -> str | None:
-        """A cache key tied to the student's current generation; None when Redis is down."""
+        """A cache key tied to the student's current generation; None when the store is down."""
         generation = self.generation(user_id)
         if generation < 0:
             return None
@@ -58,18 +58,18 @@ class ActivityCache:
 
     def remember(self, key: str | None, ttl_seconds: int, callback: Callable[[], Any]) -> Any:
         """The cached value under `key`, else `callback()` stored for `ttl_seconds`."""
-        if key is None or self.redis_client is None:
+        if key is None or self.shared_store is None:
             return callback()
         try:
-            raw = self.redis_client.get(key)
-        except (redis.RedisError, OSError) as error:
+            raw = self.shared_store.get(key)
+        except SHARED_STORE_ERRORS as error:
             log.warning("Cache unreadable, computing directly: %s", error)
             return callback()
         if raw is not None:
             return json.loads(raw)
         value = callback()
         try:
-            self.redis_client.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_seconds)
-        except (redis.RedisError, OSError) as error:
+            self.shared_store.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_seconds)
+        except SHARED_STORE_ERRORS as error:
             log.warning("Could not store a cache entry: %s", error)
         return value

@@ -1,7 +1,9 @@
 """Progress and streamed output travel from the worker to the UI over a capped Redis stream.
 
 A stream rather than pub/sub: a reader that opens the channel sees every event added after
-that moment, even across its own reconnects, and a slow reader never blocks the worker.
+that moment, even across its own reconnects, and a slow reader never blocks the worker. Where
+no Redis is bundled, postgres_event_channel.py keeps the same promises; the two `open_` doors
+below pick one, so the worker, the UI and the CLI never ask which.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import logging
 import time
 from dataclasses import asdict
+from typing import Protocol
 
 import redis
 
@@ -26,12 +29,27 @@ _SOCKET_TIMEOUT_S = 5
 _LONGEST_BLOCK_S = 3.0
 
 
+class WorkerEventPublisher(Protocol):
+    def publish(self, event: WorkerEvent) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class WorkerEventSubscription(Protocol):
+    def next_event(self, timeout: float) -> WorkerEvent | None: ...
+
+    def close(self) -> None: ...
+
+
 class EventPublisher:
     """Appends worker events; a lost event only costs a progress tick, the database stays the truth."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
         self._losing = False
+
+    def close(self) -> None:
+        self._client.close()
 
     def publish(self, event: WorkerEvent) -> None:
         """Append the event, or log that events are being lost; never raises for Redis, so no job or
@@ -93,6 +111,19 @@ class EventSubscription:
             pass
 
 
-def open_event_subscription(redis_url: str) -> EventSubscription:
-    """The door the UI and the CLI use, so neither touches Redis itself."""
+def open_event_subscription(redis_url: str | None, database_url: str) -> WorkerEventSubscription:
+    """The door the UI and the CLI use: the Redis stream, or with no Redis URL the database's channel."""
+    if redis_url is None:
+        from studyteddy_desktop.services.core.postgres_event_channel import PostgresEventSubscription
+
+        return PostgresEventSubscription(database_url)
     return EventSubscription(redis.Redis.from_url(redis_url, socket_timeout=_SOCKET_TIMEOUT_S))
+
+
+def open_event_publisher(redis_url: str | None, database_url: str) -> WorkerEventPublisher:
+    """The worker's door, picked the same way as the readers'."""
+    if redis_url is None:
+        from studyteddy_desktop.services.core.postgres_event_channel import PostgresEventPublisher
+
+        return PostgresEventPublisher(database_url)
+    return EventPublisher(redis.Redis.from_url(redis_url, socket_timeout=_SOCKET_TIMEOUT_S))

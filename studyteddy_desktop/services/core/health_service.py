@@ -13,6 +13,7 @@ from studyteddy_desktop.domain.dto import ComponentHealth, HealthReport
 from studyteddy_desktop.domain.job_queue import JobQueue
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.display_check import check_display
+from studyteddy_desktop.services.core.shared_store import SHARED_STORE_ERRORS, SharedStore
 
 _WORKER_PING_TIMEOUT_S = 10.0
 
@@ -22,15 +23,15 @@ def _megabytes(path: Path) -> str:
 
 
 class HealthService:
-    def __init__(self, database: Database, redis_client: redis.Redis, queue: JobQueue | None,
+    def __init__(self, database: Database, shared_store: SharedStore, queue: JobQueue | None,
                  data_dir: Path) -> None:
         self.database = database
-        self.redis_client = redis_client
+        self.shared_store = shared_store
         self.queue = queue
         self.data_dir = data_dir
 
     def report(self, *, include_worker: bool = True) -> HealthReport:
-        checks = [self.check_data_dir(), *self.check_postgres(), self.check_redis()]
+        checks = [self.check_data_dir(), *self.check_postgres(), self.check_queue()]
         if include_worker:
             checks.append(self.check_worker())
         checks += [self.check_embedding_model(), self.check_llm(), self.check_display()]
@@ -59,11 +60,18 @@ class HealthService:
                             vector),
         ]
 
-    def check_redis(self) -> ComponentHealth:
+    def check_queue(self) -> ComponentHealth:
+        """Redis and its durability; where there is no Redis, whether the queue's tables answer."""
+        if not isinstance(self.shared_store, redis.Redis):
+            try:
+                self.shared_store.ping()
+            except SHARED_STORE_ERRORS as error:
+                return ComponentHealth("Queue", False, f"not reachable: {str(error).splitlines()[0]}")
+            return ComponentHealth("Queue", True, "in PostgreSQL (this install runs without Redis)")
         try:
-            server = self.redis_client.info("server")
-            persistence = self.redis_client.info("persistence")
-            fsync = self.redis_client.config_get("appendfsync").get("appendfsync", "?")
+            server = self.shared_store.info("server")
+            persistence = self.shared_store.info("persistence")
+            fsync = self.shared_store.config_get("appendfsync").get("appendfsync", "?")
         except (redis.RedisError, OSError) as error:
             return ComponentHealth("Redis", False, f"not reachable: {error}")
         version = str(server.get("redis_version"))

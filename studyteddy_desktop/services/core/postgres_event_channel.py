@@ -23,10 +23,11 @@ import psycopg
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
 from studyteddy_desktop.domain.events import WorkerEvent
+from studyteddy_desktop.services.core.transient_schema import TRANSIENT_SCHEMA, create_transient_schema
 
 log = logging.getLogger(__name__)
 
-TABLE = "studyteddy_worker_events"
+TABLE = f"{TRANSIENT_SCHEMA}.worker_events"
 CHANNEL = "studyteddy_worker_events"
 # Enough for a long document's progress and a long answer's tokens; older rows are trimmed.
 MAX_EVENTS = 10_000
@@ -73,6 +74,7 @@ def _connect(url: str, *, connect_timeout: float | None = None) -> psycopg.Conne
     # Two processes creating the table at once would race; the advisory lock orders them.
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
+        create_transient_schema(conn)
         conn.execute(_CREATE_SQL)
     return conn
 
@@ -138,6 +140,9 @@ class PostgresEventSubscription:
     def __init__(self, url: str) -> None:
         self._url = url
         self._pending: list[WorkerEvent] = []
+        # Whether rows may wait that we have not read: after a wake-up, a reconnect, or a full batch.
+        # A quiet channel is then never queried, however often the UI asks for the next event.
+        self._unread = False
         self._conn = self._listen()
         try:
             self._last_id: int = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}").fetchone()[0]
@@ -146,25 +151,31 @@ class PostgresEventSubscription:
 
     def _listen(self) -> psycopg.Connection:
         try:
-            conn = _connect(self._url)
-            conn.execute(f'LISTEN "{CHANNEL}"')
+            return self._listening_connection()
         except (psycopg.Error, OSError) as error:
             raise ServiceUnavailableError(f"Cannot listen to the worker: {error}") from error
+
+    def _listening_connection(self) -> psycopg.Connection:
+        # A wake-up that arrives while we run a SELECT waits in psycopg's backlog (3.2 and later) and
+        # is the first thing the next notifies() yields, so none is lost between two waits.
+        conn = _connect(self._url)
+        conn.execute(f'LISTEN "{CHANNEL}"')
         return conn
 
     def next_event(self, timeout: float) -> WorkerEvent | None:
         """The next event, or None after `timeout`; ServiceUnavailableError when PostgreSQL goes away."""
         deadline = time.monotonic() + timeout
         try:
-            self._read_newer()
             while not self._pending:
+                if self._unread:
+                    self._read_newer()
+                    continue
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                # Rows are read only after a wake-up: a quiet channel costs no queries.
                 if not list(self._conn.notifies(timeout=remaining, stop_after=1)):
                     break
-                self._read_newer()
+                self._unread = True
         except (psycopg.Error, OSError) as error:
             # A dropped connection, or a table someone removed: one fresh start recreates both.
             self._reconnect(error)
@@ -173,8 +184,11 @@ class PostgresEventSubscription:
     def _read_newer(self) -> None:
         if self._pending:
             return
+        self._unread = False
         rows = self._conn.execute(f"SELECT id, payload FROM {TABLE} WHERE id > %s ORDER BY id LIMIT %s",
                                   (self._last_id, _BATCH)).fetchall()
+        if len(rows) == _BATCH:
+            self._unread = True
         for row_id, payload in rows:
             self._last_id = row_id
             self._pending.append(WorkerEvent.from_json(payload))
@@ -186,8 +200,7 @@ class PostgresEventSubscription:
         except (psycopg.Error, OSError):
             pass
         try:
-            self._conn = _connect(self._url)
-            self._conn.execute(f'LISTEN "{CHANNEL}"')
+            self._conn = self._listening_connection()
             self._read_newer()
         except (psycopg.Error, OSError) as second:
             raise ServiceUnavailableError(f"The worker event channel was interrupted: {error}") from second
@@ -198,7 +211,3 @@ class PostgresEventSubscription:
         except (psycopg.Error, OSError):
             pass
 
-
-def open_postgres_event_subscription(url: str) -> PostgresEventSubscription:
-    """The door the UI and the CLI use, so neither touches PostgreSQL itself."""
-    return PostgresEventSubscription(url)

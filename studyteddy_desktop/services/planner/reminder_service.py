@@ -6,14 +6,13 @@ import logging
 import uuid
 from datetime import timedelta
 
-import redis
-
 from studyteddy_desktop.db.repositories.flashcard_repository import FlashcardRepository
 from studyteddy_desktop.db.repositories.task_repository import ExamRepository, TaskRepository
 from studyteddy_desktop.domain.local_time import day_bounds
 from studyteddy_desktop.domain.planner_dto import Reminder
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.core.shared_store import SHARED_STORE_ERRORS, SharedStore
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,11 @@ _MAX_PER_CHECK = 5
 
 class ReminderService:
     def __init__(self, database: Database, student: LocalStudent, preferences: StudyPreferences,
-                 redis_client: redis.Redis | None) -> None:
+                 shared_store: SharedStore | None) -> None:
         self.database = database
         self.student = student
         self.preferences = preferences
-        self.redis_client = redis_client
+        self.shared_store = shared_store
 
     def pending(self) -> list[Reminder]:
         """What could be announced now, under the student's settings (nothing is marked shown)."""
@@ -73,13 +72,13 @@ class ReminderService:
         user_id = self.student.user_id()
         fresh: list[Reminder] = []
         for reminder in self.pending():
-            if self.redis_client is None:
+            if self.shared_store is None:
                 fresh.append(reminder)
                 continue
             try:
-                first_time = self.redis_client.set(self._shown_key(user_id, reminder), "1", nx=True,
-                                                   ex=_SHOWN_TTL_S)
-            except (redis.RedisError, OSError) as error:
+                first_time = self.shared_store.set(self._shown_key(user_id, reminder), "1", nx=True,
+                                                    ex=_SHOWN_TTL_S)
+            except SHARED_STORE_ERRORS as error:
                 log.warning("Reminder bookkeeping unavailable: %s", error)
                 return []
             if first_time:

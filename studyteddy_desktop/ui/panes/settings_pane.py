@@ -167,8 +167,11 @@ class SettingsPane(QScrollArea):
         servers = []
         servers.append("bundled PostgreSQL" if self.settings.uses_bundled_postgres
                        else "external PostgreSQL (STUDYTEDDY_DATABASE_URL)")
-        servers.append("bundled Redis" if self.settings.uses_bundled_redis
-                       else "external Redis (STUDYTEDDY_REDIS_URL)")
+        if self.settings.queue_on_postgres:
+            servers.append("job queue in PostgreSQL (no Redis)")
+        else:
+            servers.append("bundled Redis" if self.settings.uses_bundled_redis
+                           else "external Redis (STUDYTEDDY_REDIS_URL)")
         form.addRow("Servers:", QLabel(", ".join(servers)))
         open_row = QHBoxLayout()
         open_row.addWidget(open_button)

@@ -4,43 +4,63 @@ from __future__ import annotations
 
 import _ctypes
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 
 from studyteddy_desktop.services.core.display_check import chosen_platform, check_display, qt_platforms_dir
 from studyteddy_desktop.services.core.health_service import HealthService
+from studyteddy_desktop.services.core.postgres_shared_store import PostgresSharedStore
+from studyteddy_desktop.services.core.shared_store import SharedStore, open_shared_store
+
+# A database on a socket directory nobody serves: every connection fails as it would with PostgreSQL gone.
+DEAD_DATABASE_URL = "postgresql+psycopg://nobody@/studyteddy?host=%2Fnonexistent%2Fst"
 
 
-def test_reports_versions_and_aof_persistence(database, endpoints):
-    client = redis.Redis.from_url(endpoints.redis_url)
-    report = HealthService(database, client, None, Path(endpoints.data_dir)).report(include_worker=False)
-    client.close()
+@pytest.fixture()
+def shared_store(endpoints) -> Iterator[SharedStore]:
+    store = open_shared_store(endpoints.redis_url, endpoints.database_url)
+    yield store
+    store.close()
+
+
+def test_reports_versions_and_how_the_queue_keeps_its_jobs(database, endpoints, shared_store):
+    report = HealthService(database, shared_store, None, Path(endpoints.data_dir)).report(include_worker=False)
     assert report.healthy, report
     assert report.component("PostgreSQL").version.startswith("18.")
     assert report.component("pgvector").version.startswith("0.8")
-    assert "append-only file" in report.component("Redis").detail
+    if endpoints.redis_url is None:
+        assert report.component("Queue").detail == "in PostgreSQL (this install runs without Redis)"
+        assert "Redis" not in {component.name for component in report.components}
+    else:
+        assert "append-only file" in report.component("Redis").detail
     assert "SmolLM2" in report.component("Language model").detail
 
 
-def test_an_unreachable_redis_is_reported_not_raised(database, tmp_path):
-    client = redis.Redis(unix_socket_path=str(tmp_path / "nowhere.sock"), socket_connect_timeout=0.2)
-    health = HealthService(database, client, None, tmp_path).check_redis()
+def _unreachable_store(kind: str, tmp_path: Path) -> SharedStore:
+    if kind == "redis":
+        return redis.Redis(unix_socket_path=str(tmp_path / "nowhere.sock"), socket_connect_timeout=0.2)
+    return PostgresSharedStore(DEAD_DATABASE_URL, timeout_s=1)
+
+
+@pytest.mark.parametrize("kind, component", [("redis", "Redis"), ("postgres", "Queue")])
+def test_an_unreachable_queue_store_is_reported_not_raised(database, tmp_path, kind, component):
+    store = _unreachable_store(kind, tmp_path)
+    health = HealthService(database, store, None, tmp_path).check_queue()
+    store.close()
+    assert health.name == component and not health.healthy
+    assert health.detail.startswith("not reachable: ")
+
+
+def test_a_missing_data_directory_is_unhealthy(database, shared_store, tmp_path):
+    health = HealthService(database, shared_store, None, tmp_path / "gone").check_data_dir()
     assert not health.healthy
-    assert "not reachable" in health.detail
 
 
-def test_a_missing_data_directory_is_unhealthy(database, endpoints, tmp_path):
-    client = redis.Redis.from_url(endpoints.redis_url)
-    health = HealthService(database, client, None, tmp_path / "gone").check_data_dir()
-    client.close()
-    assert not health.healthy
-
-
-def test_the_report_has_a_display_row(database, endpoints):
-    client = redis.Redis.from_url(endpoints.redis_url)
-    report = HealthService(database, client, None, Path(endpoints.data_dir)).report(include_worker=False)
-    client.close()
+def test_the_report_has_a_display_row(database, endpoints, shared_store):
+    report = HealthService(database, shared_store, None, Path(endpoints.data_dir)).report(include_worker=False)
     # The suite runs Qt offscreen, whose plugin needs no display and no X libraries.
     assert report.component("Display").healthy, report.component("Display")
 

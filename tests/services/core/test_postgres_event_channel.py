@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from studyteddy_desktop.domain.errors import ServiceUnavailableError
 from studyteddy_desktop.domain.events import WorkerEvent
+from studyteddy_desktop.services.core.event_channel import open_event_subscription
 from studyteddy_desktop.services.core.postgres_event_channel import (
     TABLE,
     PostgresEventPublisher,
     libpq_conninfo,
-    open_postgres_event_subscription,
 )
 from tests.scratch_database import empty_database
 
@@ -54,7 +54,7 @@ def _drain(subscription, count: int, timeout: float = 20) -> list[WorkerEvent]:
 
 def test_a_reader_sees_what_came_after_it_opened_in_order(publisher, events_url):
     publisher.publish(_progress(-1))
-    subscription = open_postgres_event_subscription(events_url)
+    subscription = open_event_subscription(None, events_url)
     try:
         for n in range(5):
             publisher.publish(_progress(n))
@@ -65,7 +65,7 @@ def test_a_reader_sees_what_came_after_it_opened_in_order(publisher, events_url)
 
 
 def test_nothing_is_missed_across_a_burst_read_while_it_is_written(publisher, events_url):
-    subscription = open_postgres_event_subscription(events_url)
+    subscription = open_event_subscription(None, events_url)
     second = PostgresEventPublisher(events_url)
     try:
         # Two publishers at once: ids must still reach the reader in an order it can follow.
@@ -85,7 +85,7 @@ def test_nothing_is_missed_across_a_burst_read_while_it_is_written(publisher, ev
 
 
 def test_a_quiet_channel_returns_none_after_the_timeout(events_url):
-    subscription = open_postgres_event_subscription(events_url)
+    subscription = open_event_subscription(None, events_url)
     try:
         started = time.monotonic()
         assert subscription.next_event(timeout=1.5) is None
@@ -95,7 +95,7 @@ def test_a_quiet_channel_returns_none_after_the_timeout(events_url):
 
 
 def test_a_reader_whose_connection_drops_still_gets_every_event(publisher, events_url):
-    subscription = open_postgres_event_subscription(events_url)
+    subscription = open_event_subscription(None, events_url)
     try:
         publisher.publish(_progress(1))
         assert subscription.next_event(timeout=5) == _progress(1)
@@ -136,11 +136,11 @@ def test_publishing_with_the_server_gone_logs_once_and_never_raises(caplog):
 
 def test_listening_with_the_server_gone_is_an_error_not_a_quiet_channel():
     with pytest.raises(ServiceUnavailableError):
-        open_postgres_event_subscription(UNREACHABLE)
+        open_event_subscription(None, UNREACHABLE)
 
 
 def test_a_server_that_goes_away_mid_wait_is_an_error(events_url):
-    subscription = open_postgres_event_subscription(events_url)
+    subscription = open_event_subscription(None, events_url)
     subscription._url = UNREACHABLE  # The reconnect finds no server, as after PostgreSQL stopped.
     with psycopg.connect(libpq_conninfo(events_url), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (subscription._conn.info.backend_pid,))

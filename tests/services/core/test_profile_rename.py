@@ -10,15 +10,15 @@ from studyteddy_desktop.worker.queue import HueyJobQueue
 
 @pytest.fixture()
 def services(endpoints, database):
-    services = AppServices(endpoints, HueyJobQueue(endpoints.redis_url), database=database)
+    services = AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints), database=database)
     yield services
     services.queue.close()
-    services.redis_client.close()
+    services.shared_store.close()
 
 
 def test_a_rename_reaches_the_student_and_the_dashboard_greeting(services):
     services.profile.update_profile(display_name="Ada Before")
-    # Read once first, so the name is cached in the student and the dashboard in Redis.
+    # Read once first, so the name is cached in the student and the dashboard in the shared store.
     assert services.student.display_name() == "Ada Before"
     assert services.dashboard.dashboard().display_name == "Ada Before"
     services.profile.update_profile(display_name="Ada After")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+import redis
+
 from studyteddy_desktop.db.models import Flashcard, FlashcardDeck, ReviewLog, StudySession
 from studyteddy_desktop.db.repositories.analytics_repository import AnalyticsRepository
 from studyteddy_desktop.domain.enums import CardState, ReviewRating
 from studyteddy_desktop.domain.flashcard_dto import CardDraft
 from studyteddy_desktop.domain.planner_dto import TaskDraft
+from studyteddy_desktop.services.core.postgres_shared_store import PostgresSharedStore
+from studyteddy_desktop.services.core.shared_store import SharedStore
 from studyteddy_desktop.services.dashboard.dashboard_service import streak_ending
 from studyteddy_desktop.services.flashcards.flashcard_service import FlashcardService
 from studyteddy_desktop.services.flashcards.review_service import ReviewService
 from tests.planner_support import (BERLIN, build_planner, clock, planner, planner_database,  # noqa: F401
-                                   planner_engine, redis_client)
+                                   planner_engine, shared_store)
 
 
 def add_session(planner, started: datetime, minutes: int, subject: str | None = "Biology") -> None:
@@ -63,11 +68,11 @@ def test_stat_cards_count_today_and_this_week(planner, clock):
     assert board.stats.streak_days == 1
 
 
-def test_the_cache_is_invalidated_by_every_change(planner, clock, redis_client):
+def test_the_cache_is_invalidated_by_every_change(planner, clock, shared_store):
     first = planner.dashboard.dashboard()
     key = planner.cache.key(planner.student.user_id(), "dashboard", planner.student.today().isoformat(),
                             "Europe/Berlin")
-    assert redis_client.get(key) is not None  # really cached
+    assert shared_store.get(key) is not None  # really cached
     task = planner.planner.add_task(TaskDraft(title="New", due_at=clock() + timedelta(hours=1)))
     second = planner.dashboard.dashboard()
     assert (first.stats.due_today, second.stats.due_today) == (0, 1)
@@ -79,10 +84,15 @@ def test_the_cache_is_invalidated_by_every_change(planner, clock, redis_client):
     assert planner.dashboard.dashboard().stats.study_minutes_this_week == 20
 
 
-def test_a_redis_outage_only_costs_speed(planner_database, clock):
-    import redis
+def _unreachable_store(kind: str) -> SharedStore:
+    if kind == "redis":
+        return redis.Redis(unix_socket_path="/nonexistent/redis.sock", socket_timeout=0.2)
+    return PostgresSharedStore("postgresql+psycopg://nobody@/studyteddy?host=%2Fnonexistent%2Fst", timeout_s=1)
 
-    unreachable = redis.Redis(unix_socket_path="/nonexistent/redis.sock", socket_timeout=0.2)
+
+@pytest.mark.parametrize("kind", ["redis", "postgres"])
+def test_a_shared_store_outage_only_costs_speed(planner_database, clock, kind):
+    unreachable = _unreachable_store(kind)
     offline = build_planner(planner_database, unreachable, clock)
     offline.planner.add_task(TaskDraft(title="Still works", due_at=clock() + timedelta(hours=1)))
     assert offline.dashboard.dashboard().stats.due_today == 1
@@ -111,17 +121,17 @@ def test_the_view_and_live_days_agree_and_edits_of_closed_days_show_at_once(plan
     assert planner.dashboard.analytics(weeks=4).total_tasks_completed == 0
 
 
-def test_days_follow_the_students_time_zone(planner_database, redis_client):
+def test_days_follow_the_students_time_zone(planner_database, shared_store):
     # 23:30 UTC on a Sunday is already Monday in Berlin but still Sunday in New York.
     moment = datetime(2026, 3, 22, 23, 30, tzinfo=UTC)
-    berlin = build_planner(planner_database, redis_client, lambda: moment + timedelta(hours=1))
+    berlin = build_planner(planner_database, shared_store, lambda: moment + timedelta(hours=1))
     add_session(berlin, moment, 25)
     assert berlin.dashboard.dashboard().stats.study_minutes_this_week == 25
     berlin.dashboard.refresh_analytics()
     assert berlin.dashboard.analytics(weeks=1).weeks[0].week_start == date(2026, 3, 23)
     from zoneinfo import ZoneInfo
 
-    new_york = build_planner(planner_database, redis_client, lambda: moment + timedelta(hours=1),
+    new_york = build_planner(planner_database, shared_store, lambda: moment + timedelta(hours=1),
                              zone=ZoneInfo("America/New_York"))
     analytics = new_york.dashboard.analytics(weeks=2)
     assert [(w.week_start, w.study_minutes) for w in analytics.weeks] == [

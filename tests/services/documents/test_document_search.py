@@ -33,7 +33,7 @@ HISTORY_PAGES = [
 @pytest.fixture()
 def indexed(database, endpoints, sentence_embedder, tmp_path):
     store = ContentStore(tmp_path / "files")
-    library = DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    library = DocumentLibrary(database, JobService(database, HueyJobQueue.for_endpoints(endpoints)), store)
     indexer = DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist())
     # Subjects unique to this test: other tests may have committed documents on the same topics.
     biology = library.import_file(text_pdf(tmp_path / "biology.pdf", BIOLOGY_PAGES), subject=BIOLOGY)
@@ -56,7 +56,7 @@ HIDDEN_PAGES = {
 def hidden(indexed, database, sentence_embedder, endpoints, tmp_path):
     """Three indexed documents no search of this student may reach, each for another reason."""
     store = ContentStore(tmp_path / "hidden-files")
-    library = DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    library = DocumentLibrary(database, JobService(database, HueyJobQueue.for_endpoints(endpoints)), store)
     indexer = DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist())
     documents = {}
     for reason, text in HIDDEN_PAGES.items():

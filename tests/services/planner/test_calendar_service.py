@@ -10,7 +10,7 @@ from studyteddy_desktop.domain.enums import TaskPriority, TaskStatus
 from studyteddy_desktop.domain.errors import InvalidInputError
 from studyteddy_desktop.domain.planner_dto import TaskDraft, TaskFilter
 from tests.planner_support import (BERLIN, build_planner, clock, planner, planner_database,  # noqa: F401
-                                   planner_engine, redis_client)
+                                   planner_engine, shared_store)
 
 
 def ics(*components: str) -> bytes:
@@ -97,7 +97,7 @@ def test_hostile_entries_are_cleaned_or_skipped(planner):
     assert planner.planner.list_tasks().tasks[0].title == "<script>alert(1)</script>"
 
 
-def test_a_deleted_task_is_not_resurrected_by_import(planner, tmp_path, planner_database, redis_client, clock):
+def test_a_deleted_task_is_not_resurrected_by_import(planner, tmp_path, planner_database, shared_store, clock):
     task = planner.planner.add_task(TaskDraft(title="Gone", due_at=clock()))
     planner.calendar.export_ics(tmp_path / "a.ics")
     planner.planner.delete_task(task.id)

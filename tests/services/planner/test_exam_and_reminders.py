@@ -10,7 +10,7 @@ from studyteddy_desktop.db.models import Flashcard, FlashcardDeck
 from studyteddy_desktop.domain.enums import CardState
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.planner_dto import ReminderSettings, TaskDraft
-from tests.planner_support import clock, planner, planner_database, planner_engine, redis_client  # noqa: F401
+from tests.planner_support import clock, planner, planner_database, planner_engine, shared_store  # noqa: F401
 
 
 def add_cards(planner, subject: str, stabilities: list[float | None], reviewed: datetime) -> None:

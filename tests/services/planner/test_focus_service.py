@@ -8,7 +8,7 @@ from studyteddy_desktop.domain.enums import FocusPhase
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.planner_dto import FocusSettings, TaskDraft
 from tests.planner_support import (build_planner, clock, planner, planner_database,  # noqa: F401
-                                   planner_engine, redis_client)
+                                   planner_engine, shared_store)
 
 
 def test_a_session_records_its_minutes_on_the_task(planner, clock):
@@ -40,13 +40,13 @@ def test_a_session_records_its_minutes_on_the_task(planner, clock):
 
 
 def test_a_crash_mid_session_is_recovered_without_counting_the_downtime(planner, clock, planner_database,
-                                                                        redis_client):
+                                                                        shared_store):
     task = planner.planner.add_task(TaskDraft(title="Revise"))
     planner.focus.start(task_id=task.id, work_minutes=25, break_minutes=5)
     clock.advance(minutes=12)
     # The app dies here: nothing in memory survives. Hours later a new process starts.
     clock.advance(hours=5)
-    restarted = build_planner(planner_database, redis_client, clock)
+    restarted = build_planner(planner_database, shared_store, clock)
     found = restarted.focus.current()
     assert found is not None and found.task_title == "Revise"
     assert found.phase_over(clock()) and found.worked_seconds_at(clock()) == 25 * 60

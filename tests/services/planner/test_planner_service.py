@@ -10,7 +10,7 @@ from studyteddy_desktop.domain.enums import TaskPriority, TaskStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.domain.local_time import at_local, day_bounds, parse_due
 from studyteddy_desktop.domain.planner_dto import TaskDraft, TaskFilter, TaskSort
-from tests.planner_support import BERLIN, clock, planner, planner_database, planner_engine, redis_client  # noqa: F401
+from tests.planner_support import BERLIN, clock, planner, planner_database, planner_engine, shared_store  # noqa: F401
 
 
 def test_a_task_round_trips_with_every_field(planner):

@@ -29,14 +29,14 @@ EXAMS = MachinePolicy(exam_windows=(ExamWindow((0, 1, 2, 3, 4), time(8, 30), tim
 
 @pytest.fixture()
 def locked(endpoints) -> Iterator[AppServices]:
-    services = AppServices(endpoints, HueyJobQueue(endpoints.redis_url), policy=LOCKED)
+    services = AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints), policy=LOCKED)
     yield services
     services.close()
 
 
 @pytest.fixture()
 def queue(endpoints) -> Iterator[HueyJobQueue]:
-    queue = HueyJobQueue(endpoints.redis_url)
+    queue = HueyJobQueue.for_endpoints(endpoints)
     yield queue
     queue.close()
 
@@ -81,7 +81,7 @@ def test_the_sync_server_is_fixed(locked):
 
 
 def test_documents_over_the_size_cap_are_refused_with_size_and_cap(database, endpoints, tmp_path):
-    services = AppServices(endpoints, HueyJobQueue(endpoints.redis_url),
+    services = AppServices(endpoints, HueyJobQueue.for_endpoints(endpoints),
                            policy=MachinePolicy(max_document_mb=1, source="test"))
     try:
         big = tmp_path / "lecture.md"

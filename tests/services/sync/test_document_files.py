@@ -42,7 +42,7 @@ class Device:
 @pytest.fixture(scope="module")
 def devices(engine, endpoints, sentence_embedder, tmp_path_factory) -> Iterator[tuple[Device, Device]]:
     """Two devices of one student: a database, a file store and a library each."""
-    queue = HueyJobQueue(endpoints.redis_url)
+    queue = HueyJobQueue.for_endpoints(endpoints)
     with migrated_database(engine, "device_a") as first, migrated_database(engine, "device_b") as second:
         made = []
         for name, fresh in (("a", first), ("b", second)):

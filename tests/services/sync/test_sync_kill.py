@@ -38,7 +38,7 @@ def _kill_during(device, server_url: str, student, phase: str, rng: random.Rando
     endpoints = device.services.endpoints
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.sync_kill_child", "--database-url", endpoints.database_url,
-         "--redis-url", endpoints.redis_url, "--data-dir", endpoints.data_dir, "--server", server_url,
+         "--redis-url", endpoints.redis_url or "", "--data-dir", endpoints.data_dir, "--server", server_url,
          "--login", student.login, "--password", student.password],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
     seen = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import redis
 
 from studyteddy_desktop.db.models import AIInteraction
 from studyteddy_desktop.domain.enums import InteractionStatus
 from studyteddy_desktop.domain.errors import InvalidInputError, NotFoundError
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.core.shared_store import SharedStore, open_shared_store
 from studyteddy_desktop.domain.job_queue import cancel_key
 from studyteddy_desktop.services.tutor.tutor_service import TutorService
 from studyteddy_desktop.worker.queue import HueyJobQueue
@@ -18,16 +18,17 @@ from studyteddy_desktop.worker.queue import HueyJobQueue
 
 @pytest.fixture()
 def tutor(database, endpoints) -> TutorService:
-    queue = HueyJobQueue(endpoints.redis_url)
+    queue = HueyJobQueue.for_endpoints(endpoints)
     yield TutorService(database, LocalStudent(database), queue)
     queue.close()
 
 
 @pytest.fixture()
-def redis_client(endpoints) -> redis.Redis:
-    client = redis.Redis.from_url(endpoints.redis_url)
-    yield client
-    client.close()
+def shared_store(endpoints) -> SharedStore:
+    """Where the queue raises stop flags: the session's Redis, or PostgreSQL where the queue runs there."""
+    store = open_shared_store(endpoints.redis_url, endpoints.database_url)
+    yield store
+    store.close()
 
 
 def _finished(database, tutor: TutorService, thread_id, question: str, answer: str) -> uuid.UUID:
@@ -80,16 +81,16 @@ def test_ratings_are_one_to_five_and_only_for_finished_answers(database, tutor):
         tutor.retry(asked.id)
 
 
-def test_asking_records_the_question_and_a_scope_that_later_questions_keep(database, tutor, redis_client):
+def test_asking_records_the_question_and_a_scope_that_later_questions_keep(database, tutor, shared_store):
     asked = tutor.ask("  What is a phospholipid?  ")
     assert asked.question == "What is a phospholipid?" and asked.status == "generating" and asked.grounded is None
     thread = next(t for t in tutor.list_threads() if t.id == asked.thread_id)
     assert thread.title == "What is a phospholipid?" and thread.document_ids == ()
     tutor.cancel(asked.id)
-    assert redis_client.exists(cancel_key(asked.id))
+    assert shared_store.exists(cancel_key(asked.id))
     interrupted = tutor.mark_interrupted(asked.id, "The worker stopped.")
     assert interrupted.status == "failed" and interrupted.error == "The worker stopped."
-    redis_client.delete(cancel_key(asked.id))
+    shared_store.delete(cancel_key(asked.id))
 
 
 def test_hostile_and_odd_questions_are_stored_verbatim_and_safely(tutor):

@@ -37,8 +37,8 @@ def signed_in(services, student, url, name="laptop"):
 
 
 def test_an_unreachable_server_is_tried_again_later_and_later_until_it_answers(
-        qtbot, make_device, make_student, endpoints, tmp_path, monkeypatch, stop_afterwards):
-    server = server_fixtures.start_server(tmp_path / "own-server", endpoints)
+        qtbot, make_device, make_student, endpoints, session_redis_url, tmp_path, monkeypatch, stop_afterwards):
+    server = server_fixtures.start_server(tmp_path / "own-server", endpoints, redis_url=session_redis_url)
     port = int(server.url.rsplit(":", 1)[1])
     try:
         services = signed_in(make_device(), make_student(), server.url)
@@ -57,7 +57,7 @@ def test_an_unreachable_server_is_tried_again_later_and_later_until_it_answers(
 
     # The same server comes back on its address: the next retry gets through and the back-off starts over.
     monkeypatch.setattr(server_fixtures, "free_port", lambda: port)
-    server = server_fixtures.start_server(tmp_path / "own-server", endpoints)
+    server = server_fixtures.start_server(tmp_path / "own-server", endpoints, redis_url=session_redis_url)
     try:
         qtbot.waitUntil(lambda: scheduler.backoff_ms is None and statuses[-1].state is SyncState.SYNCED,
                         timeout=60_000)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import redis
 import sqlalchemy as sa
 
 from studyteddy_desktop.ai.answer_check.answer_gate import AnswerGate
@@ -52,6 +51,7 @@ from studyteddy_desktop.worker.jobs.documents.passage_sampling import spread_pas
 from studyteddy_desktop.worker.jobs.tutor.answer_stream import StreamOutcome, stream_answer
 from studyteddy_desktop.worker.jobs.tutor.quiz_turn import QuizTurn, grades_turn, questions_turn, stored_items
 from studyteddy_desktop.worker.jobs.tutor.stop_flag import StopFlag, StopFlagUnreadable
+from studyteddy_desktop.services.core.shared_store import SHARED_STORE_ERRORS, SharedStore
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,12 @@ def _event(kind: str, interaction_id: uuid.UUID, message: str = "", **data: obje
 
 class TutorAnswerer:
     def __init__(self, database: Database, search: DocumentSearch, models: LanguageModelSlot,
-                 read_settings: SettingsReader, redis_client: redis.Redis, publish: Publish) -> None:
+                 read_settings: SettingsReader, shared_store: SharedStore, publish: Publish) -> None:
         self.database = database
         self.search = search
         self.models = models
         self.read_settings = read_settings
-        self.redis_client = redis_client
+        self.shared_store = shared_store
         self.publish = publish
 
     def answer(self, interaction_id: uuid.UUID) -> str:
@@ -112,7 +112,7 @@ class TutorAnswerer:
             if row is None or row.deleted_at is not None or row.status != InteractionStatus.GENERATING \
                     or row.model_name is not None:
                 return "skipped"
-        stop = StopFlag(self.redis_client, interaction_id)
+        stop = StopFlag(self.shared_store, interaction_id)
         try:
             if stop.settle():
                 return self._finish(interaction_id, InteractionStatus.CANCELLED, answer="")
@@ -306,8 +306,8 @@ class TutorAnswerer:
             session.execute(sa.update(AIInteraction).where(AIInteraction.id == interaction_id).values(**values))
             final_answer = session.scalar(sa.select(AIInteraction.answer).where(AIInteraction.id == interaction_id))
         try:
-            self.redis_client.delete(cancel_key(interaction_id))
-        except (redis.RedisError, OSError):
+            self.shared_store.delete(cancel_key(interaction_id))
+        except SHARED_STORE_ERRORS:
             pass
         self.publish(_event(EVENT_FINISHED, interaction_id, error or "", status=str(status),
                             answer=final_answer or "", **stats))

@@ -29,7 +29,7 @@ from tests.document_samples import long_pdf
 @pytest.fixture()
 def ready_document(database, endpoints, sentence_embedder, tmp_path):
     store = ContentStore(tmp_path / "files")
-    jobs = JobService(database, HueyJobQueue(endpoints.redis_url))
+    jobs = JobService(database, HueyJobQueue.for_endpoints(endpoints))
     library = DocumentLibrary(database, jobs, store)
     outcome = library.import_file(long_pdf(tmp_path / "enzymes.pdf", 6))
     DocumentIndexer(database, store, embed=lambda texts: sentence_embedder.embed(texts).tolist()) \
@@ -152,7 +152,7 @@ def test_callers_at_once_submit_one_summary_per_document(committing_database, en
         session.add_all(documents)
         session.flush()
         document_ids = {str(document.id) for document in documents}
-    jobs = JobService(database, HueyJobQueue(endpoints.redis_url))
+    jobs = JobService(database, HueyJobQueue.for_endpoints(endpoints))
     start = threading.Barrier(CALLERS, timeout=60)
 
     def submit() -> int:

@@ -29,7 +29,7 @@ def store(tmp_path):
 
 @pytest.fixture()
 def library(database, endpoints, store):
-    return DocumentLibrary(database, JobService(database, HueyJobQueue(endpoints.redis_url)), store)
+    return DocumentLibrary(database, JobService(database, HueyJobQueue.for_endpoints(endpoints)), store)
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""A tutor answer never goes on unseen when its stop flag cannot be read: Redis gone before or mid-answer."""
+"""A tutor answer never goes on unseen when its stop flag is unreadable: store gone before or mid-answer."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from studyteddy_desktop.runtime.bundled_redis import BundledRedis
 from studyteddy_desktop.runtime.paths import DataPaths
 from studyteddy_desktop.services.core.database import Database
 from studyteddy_desktop.services.core.local_student import LocalStudent
+from studyteddy_desktop.services.core.postgres_shared_store import PostgresSharedStore
+from studyteddy_desktop.services.core.shared_store import SharedStore
 from studyteddy_desktop.services.core.study_preferences import StudyPreferences
 from studyteddy_desktop.services.documents.document_search import DocumentSearch
 from studyteddy_desktop.services.tutor.language_models import LanguageModels
@@ -28,6 +30,8 @@ from studyteddy_desktop.worker.jobs.tutor import stop_flag
 from studyteddy_desktop.worker.jobs.tutor.tutor_answer_job import TutorAnswerer
 
 DEAD_REDIS_URL = "unix:///nonexistent/studyteddy-tests/redis.sock"
+# Where a runtime without Redis keeps its stop flags, on a socket directory nobody serves.
+DEAD_DATABASE_URL = "postgresql+psycopg://nobody@/studyteddy?host=%2Fnonexistent%2Fst"
 
 
 @pytest.fixture()
@@ -75,11 +79,17 @@ def _question(database: Database, embedder) -> uuid.UUID:
         return row.id
 
 
-def _answerer(database: Database, models: LanguageModelSlot, embedder, client: redis.Redis,
+def _answerer(database: Database, models: LanguageModelSlot, embedder, shared_store: SharedStore,
               publish) -> TutorAnswerer:
     settings = LanguageModels(StudyPreferences(database, LocalStudent(database))).settings
     search = DocumentSearch(database, lambda text: embedder.embed_query(text))
-    return TutorAnswerer(database, search, models, settings, client, publish)
+    return TutorAnswerer(database, search, models, settings, shared_store, publish)
+
+
+def _unreachable_store(kind: str) -> SharedStore:
+    if kind == "redis":
+        return redis.Redis.from_url(DEAD_REDIS_URL)
+    return PostgresSharedStore(DEAD_DATABASE_URL, timeout_s=1)
 
 
 def _row(database: Database, interaction_id: uuid.UUID) -> AIInteraction:
@@ -90,12 +100,13 @@ def _row(database: Database, interaction_id: uuid.UUID) -> AIInteraction:
         return row
 
 
+@pytest.mark.parametrize("kind", ["redis", "postgres"])
 def test_an_unreadable_stop_flag_fails_the_answer_before_any_of_it_is_written(database, language_models,
-                                                                              sentence_embedder):
+                                                                              sentence_embedder, kind):
     interaction_id = _question(database, sentence_embedder)
     events: list[WorkerEvent] = []
-    client = redis.Redis.from_url(DEAD_REDIS_URL)
-    answerer = _answerer(database, language_models, sentence_embedder, client, events.append)
+    store = _unreachable_store(kind)
+    answerer = _answerer(database, language_models, sentence_embedder, store, events.append)
 
     status = answerer.answer(interaction_id)
 
@@ -104,6 +115,7 @@ def test_an_unreadable_stop_flag_fails_the_answer_before_any_of_it_is_written(da
     assert row.error == stop_flag.STOP_FLAG_UNREADABLE
     assert row.model_name is None and row.answer == ""
     assert not [event for event in events if event.kind == EVENT_TOKENS]
+    store.close()
 
 
 def test_a_stop_flag_lost_as_the_model_starts_stops_the_answer_and_keeps_what_was_shown(
