@@ -86,7 +86,8 @@ def test_the_servers_start_twice_through_a_fallback_socket_directory(long_paths)
         runtime.start()
         try:
             assert (long_paths.postgres_socket_dir / ".s.PGSQL.5432").is_socket()
-            assert long_paths.redis_socket.is_socket()
+            # No Redis socket where the queue runs on PostgreSQL alone.
+            assert long_paths.redis_socket.is_socket() == (runtime.redis is not None)
             assert not os.lstat(long_paths.socket_dir).st_mode & 0o022
         finally:
             runtime.stop()
