@@ -66,6 +66,16 @@ def libpq_conninfo(url: str) -> str:
     return psycopg.conninfo.make_conninfo(**params)
 
 
+def close_quietly(conn: psycopg.Connection | None) -> None:
+    """Close a connection that may already be broken: its server being gone is why we close it."""
+    if conn is None:
+        return
+    try:
+        conn.close()
+    except (psycopg.Error, OSError):
+        pass
+
+
 def _connect(url: str, *, connect_timeout: float | None = None) -> psycopg.Connection:
     conninfo = libpq_conninfo(url)
     if connect_timeout is not None:
@@ -123,12 +133,8 @@ class PostgresEventPublisher:
 
     def _drop_connection(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except (psycopg.Error, OSError):
-                    pass
-                self._conn = None
+            close_quietly(self._conn)
+            self._conn = None
 
     def close(self) -> None:
         self._drop_connection()
@@ -195,10 +201,7 @@ class PostgresEventSubscription:
 
     def _reconnect(self, error: Exception) -> None:
         """One fresh connection from where we were; the rows we have not read are still in the table."""
-        try:
-            self._conn.close()
-        except (psycopg.Error, OSError):
-            pass
+        close_quietly(self._conn)
         try:
             self._conn = self._listening_connection()
             self._read_newer()
@@ -206,8 +209,5 @@ class PostgresEventSubscription:
             raise ServiceUnavailableError(f"The worker event channel was interrupted: {error}") from second
 
     def close(self) -> None:
-        try:
-            self._conn.close()
-        except (psycopg.Error, OSError):
-            pass
+        close_quietly(self._conn)
 

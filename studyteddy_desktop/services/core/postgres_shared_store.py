@@ -12,7 +12,7 @@ import threading
 
 import psycopg
 
-from studyteddy_desktop.services.core.postgres_event_channel import libpq_conninfo
+from studyteddy_desktop.services.core.postgres_event_channel import close_quietly, libpq_conninfo
 from studyteddy_desktop.services.core.transient_schema import TRANSIENT_SCHEMA, create_transient_schema
 
 TABLE = f"{TRANSIENT_SCHEMA}.shared_store"
@@ -105,12 +105,8 @@ class PostgresSharedStore:
             self._rows(f"DELETE FROM {TABLE} WHERE expires_at <= now()")
 
     def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except (psycopg.Error, OSError):
-                pass
-            self._conn = None
+        close_quietly(self._conn)
+        self._conn = None
 
     def close(self) -> None:
         with self._lock:
